@@ -1,0 +1,35 @@
+"""Who a customer is: the normalised email and phone identifiers every channel resolves to."""
+
+from __future__ import annotations
+
+import phonenumbers
+from email_validator import EmailNotValidError, validate_email
+
+WHATSAPP_PREFIX = "whatsapp:"
+
+
+class InvalidIdentifier(ValueError):
+    """An email address or phone number that cannot identify anyone."""
+
+
+def normalize_email(raw: str) -> str:
+    """Return the address lower-cased and validated (syntax only: no DNS here)."""
+    try:
+        valid = validate_email(raw.strip(), check_deliverability=False)
+    except EmailNotValidError as exc:
+        raise InvalidIdentifier(str(exc)) from exc
+    return valid.normalized.lower()
+
+
+def normalize_phone(raw: str, default_region: str = "US") -> str:
+    """Return the number in E.164; accepts Twilio's ``whatsapp:+…`` form."""
+    text = raw.strip()
+    if text.lower().startswith(WHATSAPP_PREFIX):
+        text = text[len(WHATSAPP_PREFIX) :]
+    try:
+        number = phonenumbers.parse(text, default_region)
+    except phonenumbers.NumberParseException as exc:
+        raise InvalidIdentifier(f"not a phone number: {exc}") from exc
+    if not phonenumbers.is_valid_number(number):
+        raise InvalidIdentifier("not a valid phone number")
+    return phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.E164)
