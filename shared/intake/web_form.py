@@ -53,3 +53,16 @@ class FollowUp(BaseModel):
     model_config = ConfigDict(extra="ignore", title="FollowUp")
 
     message: Annotated[str, Text, Field(min_length=1, max_length=5000)]
+
+
+class Receipt(BaseModel):
+    """What the customer gets back at once: the ticket number and how to follow it."""
+
+    ticket_number: str
+    status_url: str
+    access_token: str
+    status: str = "received"
+
+
+def status_url(ticket_number: str, token: str, base_url: str = "") -> str:
+    return f"{base_url}/api/v1/tickets/{ticket_number}?token={token}"

@@ -1,0 +1,71 @@
+"""One pydantic model per event type: the data of the CloudEvent. JSON Schemas are generated from these."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import ClassVar, Literal
+
+from pydantic import BaseModel, ConfigDict, Field
+
+from events import catalog
+
+Channel = Literal["web_form", "email", "whatsapp"]
+
+
+class EventData(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+    event_type: ClassVar[str]
+
+
+class Customer(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    name: str | None = None
+    email: str | None = Field(default=None, description="normalised: lower-case, validated")
+    phone: str | None = Field(default=None, description="E.164")
+
+    @property
+    def key(self) -> str:
+        """The identifier that orders this customer's events on one partition."""
+        value = self.email or self.phone
+        if value is None:
+            raise ValueError("a customer needs an email or a phone number")
+        return value
+
+
+class MessageReceived(EventData):
+    """A customer wrote on some channel; the intake has validated and normalised it."""
+
+    event_type: ClassVar[str] = catalog.MESSAGE_RECEIVED
+
+    channel: Channel
+    customer: Customer
+    content: str = Field(min_length=1)
+    subject: str | None = None
+    category: str | None = None
+    priority: str = "medium"
+    ticket_number: str | None = Field(
+        default=None, description="set when the intake already numbered the ticket (web form)"
+    )
+    access_token_hash: str | None = None
+    thread_id: str | None = Field(default=None, description="the channel's thread (Gmail thread id)")
+    channel_message_id: str | None = None
+    received_at: datetime
+
+
+class ReplyReady(EventData):
+    """The agent's answer, formatted for its channel, ready for that channel's sender."""
+
+    event_type: ClassVar[str] = catalog.REPLY_READY
+
+    channel: Channel
+    ticket_number: str
+    message_id: str = Field(description="the outbound message row the sender marks delivered")
+    customer: Customer
+    parts: list[str] = Field(min_length=1, description="the reply, split for the channel's limit")
+    subject: str | None = None
+    thread_id: str | None = None
+    in_reply_to: str = Field(description="id of the event this answers")
+
+
+EVENT_MODELS: tuple[type[EventData], ...] = (MessageReceived, ReplyReady)

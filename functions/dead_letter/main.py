@@ -1,0 +1,13 @@
+"""dead-letter: events that exhausted their retries → recorded, replayable, and the customer hears from us."""
+
+from __future__ import annotations
+
+from cloudevents.http import CloudEvent
+from functions_framework.aio import cloud_event
+
+from shared.apology import handle_dead_letter
+
+
+@cloud_event
+async def dead_letter(event: CloudEvent) -> None:
+    await handle_dead_letter(event)

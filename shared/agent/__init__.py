@@ -1,0 +1,1 @@
+"""The support agent: OpenAI Agents SDK agent, its tools, rules and models."""

@@ -1,0 +1,28 @@
+"""What one agent turn knows and accumulates while the Runner calls its tools."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from uuid import UUID
+
+import asyncpg
+from cloudevents.http import CloudEvent
+
+from events.models import MessageReceived
+from shared.db.tickets import Ticket
+
+
+@dataclass
+class TurnContext:
+    """Everything the tools share for one incoming message, inside one database transaction."""
+
+    conn: asyncpg.Connection
+    event_id: str
+    message: MessageReceived
+    customer_id: UUID
+    conversation_id: UUID
+    ticket: Ticket | None = None
+    tools_called: list[str] = field(default_factory=list)
+    outbox: list[tuple[str, CloudEvent]] = field(default_factory=list)
+    replied: bool = False
+    escalation_reason: str | None = None

@@ -1,0 +1,26 @@
+"""The web channel's sender: the reply is already in the ticket thread; mark it delivered."""
+
+from __future__ import annotations
+
+from uuid import UUID
+
+from cloudevents.http import CloudEvent
+
+from events.envelope import InvalidEvent, read_event
+from events.models import ReplyReady
+from shared.db import get_pool, messages, processed_events
+
+CONSUMER = "send-web"
+
+
+async def deliver_web_reply(event: CloudEvent) -> bool:
+    """True when delivered now, False when this event was already delivered."""
+    reply = read_event(event, ReplyReady)
+    if reply.channel != "web_form":
+        raise InvalidEvent(f"send-web handles web_form replies, not {reply.channel}")
+    pool = await get_pool()
+    async with pool.acquire() as conn, conn.transaction():
+        if not await processed_events.claim(conn, CONSUMER, str(event["id"])):
+            return False
+        await messages.mark_delivered(conn, UUID(reply.message_id))
+    return True

@@ -1,0 +1,30 @@
+"""Configuration, read once from the environment (a Knative Service gets it from a ConfigMap and a Secret)."""
+
+from __future__ import annotations
+
+from functools import lru_cache
+
+from pydantic import Field
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+
+class Settings(BaseSettings):
+    model_config = SettingsConfigDict(env_prefix="", extra="ignore")
+
+    database_url: str = Field(description="libpq URI of the Postgres database")
+    kafka_bootstrap_servers: str = Field(description="host:port[,host:port] of the Kafka brokers")
+    db_pool_min_size: int = 1
+    db_pool_max_size: int = 10
+    default_phone_region: str = "US"
+    public_base_url: str = ""
+    kafka_request_timeout_ms: int = 5000
+    openai_api_key: str | None = None
+    openai_base_url: str | None = None
+    openai_model: str = "gpt-4o-mini"
+    agent_timeout_seconds: float = 20.0
+
+
+@lru_cache(maxsize=1)
+def get_settings() -> Settings:
+    """The process's settings; read on first use, never at import time."""
+    return Settings()  # type: ignore[call-arg]

@@ -1,0 +1,58 @@
+"""Customers and their identifiers: one person, whichever channel they write on."""
+
+from __future__ import annotations
+
+from uuid import UUID
+
+import asyncpg
+
+
+async def resolve_customer(
+    conn: asyncpg.Connection, *, email: str | None, phone: str | None, name: str | None = None
+) -> UUID:
+    """Return the customer these (already normalised) identifiers belong to, creating them if new.
+
+    Identifiers are locked in a fixed order for the transaction, so concurrent first contacts
+    from the same person end with one customer. A submission carrying both links both: the
+    email's customer wins, and a phone still free is attached to it.
+    """
+    identifiers = [(kind, value) for kind, value in (("email", email), ("phone", phone)) if value]
+    if not identifiers:
+        raise ValueError("a customer needs an email or a phone number")
+    async with conn.transaction():
+        for kind, value in sorted(identifiers):
+            await conn.execute("SELECT pg_advisory_xact_lock(hashtextextended($1, 0))", f"{kind}:{value}")
+        known = {
+            r["kind"]: r["customer_id"]
+            for r in await conn.fetch(
+                """SELECT kind, customer_id FROM customer_identifiers
+                   WHERE (kind, value) IN (SELECT * FROM unnest($1::text[], $2::text[]))""",
+                [k for k, _ in identifiers], [v for _, v in identifiers],
+            )
+        }
+        customer_id: UUID | None = known.get("email") or known.get("phone")
+        if customer_id is None:
+            customer_id = await conn.fetchval(
+                "INSERT INTO customers (name) VALUES ($1) RETURNING id", name
+            )
+        elif name:
+            await conn.execute(
+                "UPDATE customers SET name = coalesce(name, $2), updated_at = now() WHERE id = $1",
+                customer_id, name,
+            )
+        for kind, value in identifiers:
+            if kind not in known:
+                await conn.execute(
+                    """INSERT INTO customer_identifiers (customer_id, kind, value) VALUES ($1, $2, $3)
+                       ON CONFLICT (kind, value) DO NOTHING""",
+                    customer_id, kind, value,
+                )
+        assert customer_id is not None
+        return customer_id
+
+
+async def identifiers_of(conn: asyncpg.Connection, customer_id: UUID) -> dict[str, str]:
+    rows = await conn.fetch(
+        "SELECT kind, value FROM customer_identifiers WHERE customer_id = $1 ORDER BY id", customer_id
+    )
+    return {r["kind"]: r["value"] for r in rows}

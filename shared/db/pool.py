@@ -1,0 +1,39 @@
+"""The process's asyncpg pool, created on first use so import and cold start stay cheap."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+
+import asyncpg
+
+from shared.config import get_settings
+
+_pool: asyncpg.Pool | None = None
+_lock = asyncio.Lock()
+
+
+async def _init_connection(conn: asyncpg.Connection) -> None:
+    await conn.set_type_codec("jsonb", encoder=json.dumps, decoder=json.loads, schema="pg_catalog")
+
+
+async def get_pool() -> asyncpg.Pool:
+    global _pool
+    if _pool is None:
+        async with _lock:
+            if _pool is None:
+                settings = get_settings()
+                _pool = await asyncpg.create_pool(
+                    settings.database_url,
+                    min_size=settings.db_pool_min_size,
+                    max_size=settings.db_pool_max_size,
+                    init=_init_connection,
+                )
+    return _pool
+
+
+async def close_pool() -> None:
+    global _pool
+    if _pool is not None:
+        pool, _pool = _pool, None
+        await pool.close()

@@ -1,0 +1,101 @@
+"""Tickets: the number a customer sees, its status, and who may read it."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+from uuid import UUID
+
+import asyncpg
+
+
+@dataclass(frozen=True)
+class Ticket:
+    id: UUID
+    ticket_number: str
+    customer_id: UUID | None
+    conversation_id: UUID | None
+    channel: str
+    subject: str | None
+    category: str | None
+    priority: str
+    status: str
+    escalation_reason: str | None
+    access_token_hash: str | None
+    created_at: datetime
+    updated_at: datetime
+
+    @classmethod
+    def from_row(cls, row: asyncpg.Record) -> Ticket:
+        return cls(**{name: row[name] for name in cls.__dataclass_fields__})
+
+
+_COLUMNS = ", ".join(Ticket.__dataclass_fields__)
+
+
+async def reserve(
+    conn: asyncpg.Connection, *, channel: str, subject: str | None, category: str | None,
+    priority: str, access_token_hash: str | None,
+) -> Ticket:
+    """Insert a ticket in status ``received``; the database assigns its number."""
+    row = await conn.fetchrow(
+        f"""INSERT INTO tickets (channel, subject, category, priority, access_token_hash)
+            VALUES ($1, $2, $3, $4, $5) RETURNING {_COLUMNS}""",
+        channel, subject, category, priority, access_token_hash,
+    )
+    return Ticket.from_row(row)
+
+
+async def open_ticket(
+    conn: asyncpg.Connection, *, ticket_number: str | None, customer_id: UUID,
+    conversation_id: UUID, channel: str, subject: str | None, category: str | None,
+    priority: str, access_token_hash: str | None,
+) -> Ticket:
+    """Open the ticket for a message: the reserved one when the intake numbered it, else a new one."""
+    row = await conn.fetchrow(
+        f"""INSERT INTO tickets (ticket_number, customer_id, conversation_id, channel, subject,
+                                 category, priority, access_token_hash, status)
+            VALUES ($1, $2, $3, $4, $5, $6, $7, $8, 'open')
+            ON CONFLICT (ticket_number) DO UPDATE SET
+                customer_id = EXCLUDED.customer_id,
+                conversation_id = EXCLUDED.conversation_id,
+                access_token_hash = coalesce(tickets.access_token_hash, EXCLUDED.access_token_hash),
+                status = CASE WHEN tickets.status = 'received' THEN 'open' ELSE tickets.status END,
+                updated_at = now()
+            RETURNING {_COLUMNS}""",
+        ticket_number, customer_id, conversation_id, channel, subject, category, priority,
+        access_token_hash,
+    )
+    return Ticket.from_row(row)
+
+
+async def get_by_number(conn: asyncpg.Connection, ticket_number: str) -> Ticket | None:
+    row = await conn.fetchrow(f"SELECT {_COLUMNS} FROM tickets WHERE ticket_number = $1", ticket_number)
+    return Ticket.from_row(row) if row else None
+
+
+async def set_status(
+    conn: asyncpg.Connection, ticket_id: UUID, status: str, escalation_reason: str | None = None
+) -> None:
+    await conn.execute(
+        """UPDATE tickets SET status = $2, escalation_reason = coalesce($3, escalation_reason),
+                              updated_at = now() WHERE id = $1""",
+        ticket_id, status, escalation_reason,
+    )
+
+
+def public_view(ticket: Ticket, messages: list[dict[str, Any]]) -> dict[str, Any]:
+    """What the ticket's owner may see: no internal ids, no token hash."""
+    return {
+        "ticket_number": ticket.ticket_number,
+        "status": ticket.status,
+        "channel": ticket.channel,
+        "subject": ticket.subject,
+        "category": ticket.category,
+        "priority": ticket.priority,
+        "escalation_reason": ticket.escalation_reason,
+        "created_at": ticket.created_at.isoformat(),
+        "updated_at": ticket.updated_at.isoformat(),
+        "messages": messages,
+    }

@@ -1,0 +1,66 @@
+"""The edges of our HTTP functions: JSON in, a model out, or a 4xx that says what is wrong."""
+
+from __future__ import annotations
+
+import json
+from typing import Any, TypeVar
+
+from pydantic import BaseModel, ValidationError
+from starlette.requests import Request
+from starlette.responses import JSONResponse
+
+M = TypeVar("M", bound=BaseModel)
+
+MAX_BODY_BYTES = 64 * 1024
+
+
+class BadRequest(Exception):
+    """Input that will never succeed: answered with its status and reason, never retried."""
+
+    def __init__(self, status: int, detail: str, errors: list[dict[str, str]] | None = None):
+        super().__init__(detail)
+        self.status = status
+        self.detail = detail
+        self.errors = errors or []
+
+    def response(self) -> JSONResponse:
+        body: dict[str, Any] = {"detail": self.detail}
+        if self.errors:
+            body["errors"] = self.errors
+        return JSONResponse(body, status_code=self.status)
+
+
+def field_errors(exc: ValidationError) -> list[dict[str, str]]:
+    """One entry per bad field, in words a person can act on."""
+    errors = []
+    for error in exc.errors():
+        field = ".".join(str(part) for part in error["loc"]) or "body"
+        message = error["msg"].removeprefix("Value error, ")
+        errors.append({"field": field, "message": message})
+    return errors
+
+
+async def read_json(request: Request, model: type[M]) -> M:
+    if request.headers.get("content-type", "").split(";")[0].strip() != "application/json":
+        raise BadRequest(415, "send the body as application/json")
+    body = await request.body()
+    if len(body) > MAX_BODY_BYTES:
+        raise BadRequest(413, f"the body is larger than {MAX_BODY_BYTES} bytes")
+    try:
+        payload = json.loads(body)
+    except (UnicodeDecodeError, json.JSONDecodeError) as exc:
+        raise BadRequest(400, f"the body is not valid JSON: {exc}") from exc
+    if not isinstance(payload, dict):
+        raise BadRequest(422, "the body must be a JSON object", [{"field": "body", "message": "expected an object"}])
+    try:
+        return model.model_validate(payload)
+    except ValidationError as exc:
+        raise BadRequest(422, "some fields are not valid", field_errors(exc)) from exc
+
+
+def bearer_or_query_token(request: Request) -> str | None:
+    """A ticket's access token, from ``Authorization: Bearer …`` or ``?token=…``."""
+    auth = request.headers.get("authorization", "")
+    if auth.lower().startswith("bearer "):
+        return auth[7:].strip() or None
+    return request.query_params.get("token") or None

@@ -1,0 +1,36 @@
+import react from '@vitejs/plugin-react';
+import { defineConfig } from 'vitest/config';
+
+// Stable (un-hashed) file names so a company can embed the widget with a
+// fixed <script>/<link> pair (see README.md). Serve them with revalidation
+// (ETag / Cache-Control: no-cache) rather than long-lived immutable caching.
+const ENTRY_JS = 'assets/fte-support.js';
+const ENTRY_CSS = 'assets/fte-support.css';
+
+export default defineConfig({
+  // Relative asset URLs: works at the gateway root and from any sub-path.
+  base: './',
+  plugins: [react()],
+  build: {
+    outDir: 'dist',
+    emptyOutDir: true,
+    target: 'es2020',
+    rolldownOptions: {
+      output: {
+        entryFileNames: ENTRY_JS,
+        chunkFileNames: 'assets/[name]-[hash].js',
+        assetFileNames: (asset) =>
+          asset.names.some((name) => name.endsWith('.css'))
+            ? ENTRY_CSS
+            : 'assets/[name]-[hash][extname]',
+      },
+    },
+  },
+  test: {
+    environment: 'jsdom',
+    setupFiles: ['./src/test/setup.ts'],
+    include: ['src/**/*.test.{ts,tsx}'],
+    unstubGlobals: true,
+    restoreMocks: true,
+  },
+});
