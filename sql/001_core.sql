@@ -75,7 +75,8 @@ CREATE TABLE messages (
     channel_message_id  text,
     delivery_status     text NOT NULL DEFAULT 'received'
                         CHECK (delivery_status IN ('received', 'pending', 'sent', 'delivered', 'failed')),
-    created_at          timestamptz NOT NULL DEFAULT now(),
+    -- clock_timestamp(): messages written in one transaction still get their own order.
+    created_at          timestamptz NOT NULL DEFAULT clock_timestamp(),
     delivered_at        timestamptz
 );
 CREATE INDEX messages_conversation ON messages (conversation_id, created_at);

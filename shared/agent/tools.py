@@ -16,12 +16,19 @@ SOURCE = catalog.source_of("agent-runner")
 TICKET_FIRST = "refused: call create_ticket before any other tool"
 
 
-class TicketCreated(BaseModel):
+class ToolResult(BaseModel):
+    """A typed tool result that reaches the model as JSON (the SDK sends ``str(result)``)."""
+
+    def __str__(self) -> str:
+        return self.model_dump_json()
+
+
+class TicketCreated(ToolResult):
     ticket_number: str
     status: str
 
 
-class ResponseSent(BaseModel):
+class ResponseSent(ToolResult):
     ticket_number: str
     channel: str
     parts: int

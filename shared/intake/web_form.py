@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import json
+from pathlib import Path
 from typing import Annotated, Literal
 
 from pydantic import AfterValidator, BaseModel, ConfigDict, Field, StringConstraints
@@ -62,6 +64,24 @@ class Receipt(BaseModel):
     status_url: str
     access_token: str
     status: str = "received"
+
+
+FORM_SCHEMA_DIR = Path(__file__).resolve().parents[2] / "web-form" / "src" / "schema"
+FORM_SCHEMAS = {"support-form.schema.json": SupportForm, "follow-up.schema.json": FollowUp}
+
+
+def render_form_schemas() -> dict[str, str]:
+    """The rules the browser applies before sending: the same models, as JSON Schema."""
+    return {name: json.dumps(model.model_json_schema(), indent=2) + "\n"
+            for name, model in FORM_SCHEMAS.items()}
+
+
+def write_form_schemas() -> list[Path]:
+    paths = []
+    for name, text in render_form_schemas().items():
+        (FORM_SCHEMA_DIR / name).write_text(text)
+        paths.append(FORM_SCHEMA_DIR / name)
+    return paths
 
 
 def status_url(ticket_number: str, token: str, base_url: str = "") -> str:

@@ -1,0 +1,169 @@
+"""Reads knative/: the Services, sources, triggers, sinks, topics and routes the dev stack obeys."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+KNATIVE_DIR = Path(__file__).resolve().parents[2] / "knative" / "base"
+
+_DURATION = re.compile(
+    r"^P(?:(?P<d>\d+(?:\.\d+)?)D)?(?:T(?:(?P<h>\d+(?:\.\d+)?)H)?(?:(?P<m>\d+(?:\.\d+)?)M)?(?:(?P<s>\d+(?:\.\d+)?)S)?)?$"
+)
+
+
+def parse_duration(value: str) -> float:
+    """ISO-8601 duration (``PT0.2S``, ``PT1M30S``, ``P1D``) in seconds."""
+    match = _DURATION.match(value.strip())
+    if not match or value.strip() in ("P", "PT"):
+        raise ValueError(f"not an ISO-8601 duration: {value!r}")
+    parts = {k: float(v) if v else 0.0 for k, v in match.groupdict().items()}
+    return parts["d"] * 86400 + parts["h"] * 3600 + parts["m"] * 60 + parts["s"]
+
+
+@dataclass(frozen=True)
+class Delivery:
+    """A Knative delivery spec. Without one, Knative's defaults apply (10 retries from PT0.3S)."""
+
+    retry: int = 10
+    backoff_policy: str = "exponential"
+    backoff_delay: float = 0.3
+    timeout: float = 600.0
+    dead_letter_sink: str | None = None  # name of a KafkaSink
+
+    @classmethod
+    def from_spec(cls, spec: dict[str, Any] | None) -> Delivery:
+        if not spec:
+            return cls()
+        dls = ((spec.get("deadLetterSink") or {}).get("ref") or {}).get("name")
+        return cls(
+            retry=int(spec.get("retry", 0)),
+            backoff_policy=spec.get("backoffPolicy", "exponential"),
+            backoff_delay=parse_duration(spec["backoffDelay"]) if "backoffDelay" in spec else 0.0,
+            timeout=parse_duration(spec["timeout"]) if "timeout" in spec else 600.0,
+            dead_letter_sink=dls,
+        )
+
+    def backoff(self, retry_number: int) -> float:
+        """Delay before retry ``retry_number`` (0 for the first): ``delay*2^n`` or ``delay*(n+1)``."""
+        if self.backoff_policy == "linear":
+            return self.backoff_delay * (retry_number + 1)
+        return float(self.backoff_delay * 2**retry_number)
+
+
+@dataclass(frozen=True)
+class Container:
+    command: list[str]
+    args: list[str]
+    env: list[dict[str, Any]]
+    env_from: list[dict[str, Any]]
+
+
+@dataclass(frozen=True)
+class Service:
+    name: str
+    container: Container
+    annotations: dict[str, str]
+
+
+@dataclass(frozen=True)
+class Subscription:
+    """What the dispatcher delivers: a KafkaSource, or a Trigger on a Kafka Broker's topic."""
+
+    name: str
+    topics: list[str]
+    consumer_group: str
+    subscriber: str  # Knative Service name
+    delivery: Delivery
+    ordered: bool
+    initial_offset: str = "earliest"
+    filter: dict[str, str] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class RouteMatch:
+    path_type: str
+    path: str
+    method: str | None
+
+
+@dataclass(frozen=True)
+class RouteRule:
+    matches: list[RouteMatch]
+    backend: str
+
+
+@dataclass
+class Manifests:
+    services: dict[str, Service] = field(default_factory=dict)
+    subscriptions: list[Subscription] = field(default_factory=list)
+    sinks: dict[str, str] = field(default_factory=dict)  # KafkaSink name -> topic
+    topics: dict[str, int] = field(default_factory=dict)  # topic -> partitions
+    config_maps: dict[str, dict[str, str]] = field(default_factory=dict)
+    routes: list[RouteRule] = field(default_factory=list)
+
+
+def _documents(directory: Path) -> list[dict[str, Any]]:
+    kustomization = yaml.safe_load((directory / "kustomization.yaml").read_text())
+    docs: list[dict[str, Any]] = []
+    for resource in kustomization.get("resources", []):
+        docs.extend(d for d in yaml.safe_load_all((directory / resource).read_text()) if d)
+    return docs
+
+
+def load(directory: Path = KNATIVE_DIR) -> Manifests:
+    docs = _documents(directory)
+    m = Manifests()
+    brokers: dict[str, tuple[str, Delivery]] = {}
+    for doc in docs:
+        kind, meta, spec = doc["kind"], doc["metadata"], doc.get("spec", {})
+        name = meta["name"]
+        if kind == "Service" and doc["apiVersion"].startswith("serving.knative.dev"):
+            template = spec["template"]
+            c = template["spec"]["containers"][0]
+            m.services[name] = Service(
+                name,
+                Container(c.get("command", []), c.get("args", []), c.get("env", []), c.get("envFrom", [])),
+                template.get("metadata", {}).get("annotations", {}),
+            )
+        elif kind == "ConfigMap":
+            m.config_maps[name] = {k: str(v) for k, v in doc.get("data", {}).items()}
+        elif kind == "KafkaTopic":
+            m.topics[spec.get("topicName", name)] = int(spec.get("partitions", 1))
+        elif kind == "KafkaSink":
+            m.sinks[name] = spec["topic"]
+        elif kind == "KafkaSource":
+            m.subscriptions.append(Subscription(
+                name=name, topics=spec["topics"], consumer_group=spec["consumerGroup"],
+                subscriber=spec["sink"]["ref"]["name"], delivery=Delivery.from_spec(spec.get("delivery")),
+                ordered=spec.get("ordering", "ordered") == "ordered",
+                initial_offset=spec.get("initialOffset", "latest"),
+            ))
+        elif kind == "Broker":
+            topic = meta.get("annotations", {})["kafka.eventing.knative.dev/external.topic"]
+            brokers[name] = (topic, Delivery.from_spec(spec.get("delivery")))
+        elif kind == "HTTPRoute":
+            for rule in spec["rules"]:
+                m.routes.append(RouteRule(
+                    [RouteMatch(x["path"]["type"], x["path"]["value"], x.get("method")) for x in rule["matches"]],
+                    rule["backendRefs"][0]["name"],
+                ))
+    for doc in docs:
+        if doc["kind"] != "Trigger":
+            continue
+        spec, meta = doc["spec"], doc["metadata"]
+        topic, broker_delivery = brokers[spec["broker"]]
+        order = meta.get("annotations", {}).get("kafka.eventing.knative.dev/delivery.order", "unordered")
+        m.subscriptions.append(Subscription(
+            name=meta["name"], topics=[topic],
+            consumer_group=f"knative-trigger-{meta['name']}",
+            subscriber=spec["subscriber"]["ref"]["name"],
+            delivery=Delivery.from_spec(spec["delivery"]) if "delivery" in spec else broker_delivery,
+            ordered=order == "ordered", initial_offset="earliest",
+            filter={k: str(v) for k, v in spec.get("filter", {}).get("attributes", {}).items()},
+        ))
+    return m

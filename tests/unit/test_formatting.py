@@ -1,0 +1,36 @@
+from shared.agent.formatting import SIGNATURE, WHATSAPP_LIMIT, format_reply, split_message
+
+
+def test_email_reply_has_greeting_body_and_signature() -> None:
+    [text] = format_reply("email", "Here is how.", customer_name="Ada Lovelace", limit=4000)
+    assert text.startswith("Hi Ada,\n\n")
+    assert "Here is how." in text
+    assert text.endswith(SIGNATURE)
+
+
+def test_email_body_is_cut_but_signature_kept_when_over_limit() -> None:
+    [text] = format_reply("email", "x" * 5000, customer_name=None, limit=300)
+    assert len(text) <= 300
+    assert text.startswith("Hi there,")
+    assert text.endswith(SIGNATURE)
+
+
+def test_web_reply_is_plain_text_without_greeting() -> None:
+    assert format_reply("web_form", "  Plain answer. ", customer_name="Ada", limit=2000) == ["Plain answer."]
+
+
+def test_whatsapp_reply_is_split_under_twilio_limit() -> None:
+    body = "\n\n".join(f"Paragraph {i}: " + "word " * 150 for i in range(5))
+    parts = format_reply("whatsapp", body, customer_name="Ada", limit=5000)
+    assert len(parts) > 1
+    assert all(len(p) <= WHATSAPP_LIMIT for p in parts)
+    assert " ".join(" ".join(parts).split()) == " ".join(body.split())
+
+
+def test_split_keeps_short_text_whole() -> None:
+    assert split_message("one\n\ntwo", 100) == ["one\n\ntwo"]
+
+
+def test_split_breaks_a_long_paragraph_on_words() -> None:
+    parts = split_message("alpha beta gamma delta", 11)
+    assert parts == ["alpha beta", "gamma delta"]
