@@ -4,7 +4,9 @@ from __future__ import annotations
 
 import nox
 
-nox.options.default_venv_backend = "virtualenv"  # pip, not uv: torch must come from the local CPU wheel
+nox.options.default_venv_backend = (
+    "virtualenv"  # pip, not uv: torch must come from the local CPU wheel
+)
 nox.options.sessions = ["tests"]
 nox.options.reuse_existing_virtualenvs = True
 

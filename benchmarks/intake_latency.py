@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import argparse
 import asyncio
-import statistics
 import sys
 import tempfile
 import time
@@ -33,11 +32,15 @@ def percentile(values: list[float], p: float) -> float:
 
 
 def summary(name: str, values_ms: list[float]) -> str:
-    return (f"{name:<38} n={len(values_ms):<4} p50={percentile(values_ms, 50):7.1f} ms  "
-            f"p99={percentile(values_ms, 99):7.1f} ms  max={max(values_ms):7.1f} ms")
+    return (
+        f"{name:<38} n={len(values_ms):<4} p50={percentile(values_ms, 50):7.1f} ms  "
+        f"p99={percentile(values_ms, 99):7.1f} ms  max={max(values_ms):7.1f} ms"
+    )
 
 
-def time_posts(client: httpx.Client, url: str, n: int, body: dict[str, str] | None = None) -> list[float]:
+def time_posts(
+    client: httpx.Client, url: str, n: int, body: dict[str, str] | None = None
+) -> list[float]:
     times = []
     for i in range(n):
         payload = {**FORM, "email": f"bench{i}@example.com"} if body is None else body
@@ -53,8 +56,9 @@ def time_to_reply(client: httpx.Client, base: str, n: int, timeout: float = 30) 
     times = []
     for i in range(n):
         started = time.perf_counter()
-        receipt = client.post(f"{base}/api/v1/support/form",
-                              json={**FORM, "email": f"reply{i}@example.com"}).json()
+        receipt = client.post(
+            f"{base}/api/v1/support/form", json={**FORM, "email": f"reply{i}@example.com"}
+        ).json()
         deadline = started + timeout
         while time.perf_counter() < deadline:
             ticket = client.get(receipt["status_url"]).json()
@@ -86,9 +90,21 @@ def wait_until_answered(database_url: str, timeout: float) -> bool:
 
 def bare_baseline(log_dir: Path, n: int) -> list[float]:
     port = free_port()
-    child = spawn("bare", [sys.executable, "-m", "functions_framework", "--target=bare",
-                           "--source=benchmarks/bare_function.py", "--signature-type=http", "--asgi"],
-                  env={"PORT": str(port), "HOST": "127.0.0.1"}, log_dir=log_dir, cwd=REPO)
+    child = spawn(
+        "bare",
+        [
+            sys.executable,
+            "-m",
+            "functions_framework",
+            "--target=bare",
+            "--source=benchmarks/bare_function.py",
+            "--signature-type=http",
+            "--asgi",
+        ],
+        env={"PORT": str(port), "HOST": "127.0.0.1"},
+        log_dir=log_dir,
+        cwd=REPO,
+    )
     try:
         wait_for_port(port, 60, child.alive)
         with httpx.Client(timeout=30) as client:
@@ -102,19 +118,27 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--posts", type=int, default=300)
     parser.add_argument("--replies", type=int, default=30)
-    parser.add_argument("--memory-broker", action="store_true", help="broker log in memory, not on S3")
+    parser.add_argument(
+        "--memory-broker", action="store_true", help="broker log in memory, not on S3"
+    )
     args = parser.parse_args()
 
     with tempfile.TemporaryDirectory(prefix="fte-bench-") as tmp:
-        stack = Stack(data_dir=Path(tmp), port=free_port(), durable_broker=not args.memory_broker,
-                      log=lambda m: print(m, file=sys.stderr))
+        stack = Stack(
+            data_dir=Path(tmp),
+            port=free_port(),
+            durable_broker=not args.memory_broker,
+            log=lambda m: print(m, file=sys.stderr),
+        )
         stack.start()
         try:
             base = stack.gateway_url
             with httpx.Client(timeout=30) as client:
                 time_to_reply(client, base, 5)  # warm up pools, models and consumer groups
                 replies = time_to_reply(client, base, args.replies)
-                direct = time_posts(client, f"{stack.urls['intake-web-form']}/api/v1/support/form", args.posts)
+                direct = time_posts(
+                    client, f"{stack.urls['intake-web-form']}/api/v1/support/form", args.posts
+                )
                 gateway = time_posts(client, f"{base}/api/v1/support/form", args.posts)
                 posted_at = time.perf_counter()
                 backlog = asyncio.run(unanswered(stack.database_url))
@@ -128,11 +152,17 @@ def main() -> None:
     print(summary("intake-web-form, direct", direct))
     print(summary("intake-web-form, through the gateway", gateway))
     print(summary("post → agent reply visible (idle system)", replies))
-    print(f"agent-runner drained a backlog of {backlog} messages in {drain_seconds:.1f}s "
-          f"({backlog / drain_seconds:.0f} messages/s)" if drained else "backlog not drained in 300s")
-    print(f"\nintake cost over the bare function at p50: "
-          f"{percentile(direct, 50) - percentile(baseline, 50):.1f} ms "
-          f"(ticket row + Kafka produce with acks=all to the S3-backed broker)")
+    print(
+        f"agent-runner drained a backlog of {backlog} messages in {drain_seconds:.1f}s "
+        f"({backlog / drain_seconds:.0f} messages/s)"
+        if drained
+        else "backlog not drained in 300s"
+    )
+    print(
+        f"\nintake cost over the bare function at p50: "
+        f"{percentile(direct, 50) - percentile(baseline, 50):.1f} ms "
+        f"(ticket row + Kafka produce with acks=all to the S3-backed broker)"
+    )
 
 
 if __name__ == "__main__":

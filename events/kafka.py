@@ -25,10 +25,16 @@ def to_record(event: CloudEvent) -> tuple[bytes | None, bytes, Headers]:
     if key is not None:
         headers.append(("ce_partitionkey", key.encode() if isinstance(key, str) else key))
     key_bytes = key.encode() if isinstance(key, str) else key
-    return key_bytes, message.value if isinstance(message.value, bytes) else message.value.encode(), headers
+    return (
+        key_bytes,
+        message.value if isinstance(message.value, bytes) else message.value.encode(),
+        headers,
+    )
 
 
-def from_record(key: bytes | None, value: bytes, headers: Sequence[tuple[str, bytes]]) -> CloudEvent:
+def from_record(
+    key: bytes | None, value: bytes, headers: Sequence[tuple[str, bytes]]
+) -> CloudEvent:
     """The CloudEvent a binary-mode record carries; data stays raw bytes."""
     message = KafkaMessage(
         headers={k: v for k, v in headers if k != "ce_partitionkey"},

@@ -48,7 +48,9 @@ class MessageReceived(EventData):
         default=None, description="set when the intake already numbered the ticket (web form)"
     )
     access_token_hash: str | None = None
-    thread_id: str | None = Field(default=None, description="the channel's thread (Gmail thread id)")
+    thread_id: str | None = Field(
+        default=None, description="the channel's thread (Gmail thread id)"
+    )
     channel_message_id: str | None = None
     received_at: datetime
 

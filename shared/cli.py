@@ -15,7 +15,9 @@ DEFAULT_DATA_DIR = Path(".fte")
 def _dev(args: argparse.Namespace) -> int:
     from shared.devstack.stack import Stack
 
-    stack = Stack(data_dir=args.data_dir.resolve(), port=args.port, durable_broker=not args.memory_broker)
+    stack = Stack(
+        data_dir=args.data_dir.resolve(), port=args.port, durable_broker=not args.memory_broker
+    )
     stopping = threading.Event()
     for sig in (signal.SIGINT, signal.SIGTERM):
         signal.signal(sig, lambda *_: stopping.set())
@@ -83,19 +85,29 @@ def build_parser() -> argparse.ArgumentParser:
 
     dev = commands.add_parser("dev", help="run every function on the embedded stack")
     dev.add_argument("--port", type=int, default=8080, help="gateway port (default 8080)")
-    dev.add_argument("--data-dir", type=Path, default=DEFAULT_DATA_DIR,
-                     help="where Postgres data and logs live (default .fte/)")
-    dev.add_argument("--memory-broker", action="store_true",
-                     help="keep the broker's log in memory instead of on the local S3")
+    dev.add_argument(
+        "--data-dir",
+        type=Path,
+        default=DEFAULT_DATA_DIR,
+        help="where Postgres data and logs live (default .fte/)",
+    )
+    dev.add_argument(
+        "--memory-broker",
+        action="store_true",
+        help="keep the broker's log in memory instead of on the local S3",
+    )
     dev.set_defaults(run=_dev)
 
-    db = commands.add_parser("db", help="database commands").add_subparsers(dest="db_command", required=True)
+    db = commands.add_parser("db", help="database commands").add_subparsers(
+        dest="db_command", required=True
+    )
     mig = db.add_parser("migrate", help="apply pending migrations from sql/ (safe to run twice)")
     mig.add_argument("--database-url", help="default: DATABASE_URL")
     mig.set_defaults(run=_migrate)
 
     events = commands.add_parser("events", help="the event catalog").add_subparsers(
-        dest="events_command", required=True)
+        dest="events_command", required=True
+    )
     schemas = events.add_parser("schemas", help="regenerate the JSON Schemas of events and forms")
     schemas.set_defaults(run=_schemas)
     return parser

@@ -14,7 +14,7 @@ from shared.publisher import broker_reachable
 async def database_reachable(timeout: float = 2.0) -> bool:
     try:
         pool = await asyncio.wait_for(get_pool(), timeout)
-        return await asyncio.wait_for(pool.fetchval("SELECT 1"), timeout) == 1
+        return bool(await asyncio.wait_for(pool.fetchval("SELECT 1"), timeout) == 1)
     except Exception:
         return False
 

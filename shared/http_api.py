@@ -51,7 +51,11 @@ async def read_json(request: Request, model: type[M]) -> M:
     except (UnicodeDecodeError, json.JSONDecodeError) as exc:
         raise BadRequest(400, f"the body is not valid JSON: {exc}") from exc
     if not isinstance(payload, dict):
-        raise BadRequest(422, "the body must be a JSON object", [{"field": "body", "message": "expected an object"}])
+        raise BadRequest(
+            422,
+            "the body must be a JSON object",
+            [{"field": "body", "message": "expected an object"}],
+        )
     try:
         return model.model_validate(payload)
     except ValidationError as exc:

@@ -67,7 +67,9 @@ def kafka(work_dir: Path) -> Iterator[str]:
 
 
 @pytest.fixture
-async def app_env(database_url: str, kafka: str, monkeypatch: pytest.MonkeyPatch) -> AsyncIterator[str]:
+async def app_env(
+    database_url: str, kafka: str, monkeypatch: pytest.MonkeyPatch
+) -> AsyncIterator[str]:
     """Point the library (settings, pool, producer) at this test's database and the broker."""
     monkeypatch.setenv("DATABASE_URL", database_url)
     monkeypatch.setenv("KAFKA_BOOTSTRAP_SERVERS", kafka)

@@ -19,18 +19,27 @@ async def end_offsets(bootstrap: str, topic: str) -> dict[TopicPartition, int]:
         partitions = [TopicPartition(topic, p) for p in consumer.partitions_for_topic(topic) or []]
         if not partitions:
             await consumer._client.force_metadata_update()
-            partitions = [TopicPartition(topic, p) for p in consumer.partitions_for_topic(topic) or []]
+            partitions = [
+                TopicPartition(topic, p) for p in consumer.partitions_for_topic(topic) or []
+            ]
         return await consumer.end_offsets(partitions)
     finally:
         await consumer.stop()
 
 
-async def read_events(bootstrap: str, topic: str, since: dict[TopicPartition, int], *,
-                      count: int = 1, timeout: float = 10.0,
-                      where: object = None) -> list[tuple[bytes | None, CloudEvent]]:
+async def read_events(
+    bootstrap: str,
+    topic: str,
+    since: dict[TopicPartition, int],
+    *,
+    count: int = 1,
+    timeout: float = 10.0,
+    where: object = None,
+) -> list[tuple[bytes | None, CloudEvent]]:
     """The first ``count`` events (key, event) published after ``since``, waiting up to ``timeout``."""
-    consumer = AIOKafkaConsumer(bootstrap_servers=bootstrap, group_id=None,
-                                client_id=f"test-{uuid.uuid4().hex[:6]}")
+    consumer = AIOKafkaConsumer(
+        bootstrap_servers=bootstrap, group_id=None, client_id=f"test-{uuid.uuid4().hex[:6]}"
+    )
     await consumer.start()
     try:
         consumer.assign(list(since))

@@ -14,4 +14,6 @@ async def ops(request: Request) -> JSONResponse:
     if request.url.path.rstrip("/") != "/api/v1/health":
         return JSONResponse({"detail": "not found"}, status_code=404)
     healthy, body = await health()
-    return JSONResponse(body, status_code=200 if healthy else 503, headers={"cache-control": "no-store"})
+    return JSONResponse(
+        body, status_code=200 if healthy else 503, headers={"cache-control": "no-store"}
+    )

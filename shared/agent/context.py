@@ -5,10 +5,10 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from uuid import UUID
 
-import asyncpg
 from cloudevents.http import CloudEvent
 
 from events.models import MessageReceived
+from shared.db.pool import Connection
 from shared.db.tickets import Ticket
 
 
@@ -16,7 +16,7 @@ from shared.db.tickets import Ticket
 class TurnContext:
     """Everything the tools share for one incoming message, inside one database transaction."""
 
-    conn: asyncpg.Connection
+    conn: Connection
     event_id: str
     message: MessageReceived
     customer_id: UUID

@@ -84,9 +84,17 @@ class OfflineModel(Model):
         return "Done."
 
     async def get_response(
-        self, system_instructions: str | None, input: str | list[TResponseInputItem],
-        model_settings: ModelSettings, tools: list[Tool], output_schema: Any, handoffs: list[Any],
-        tracing: ModelTracing, *, previous_response_id: str | None, conversation_id: str | None,
+        self,
+        system_instructions: str | None,
+        input: str | list[TResponseInputItem],
+        model_settings: ModelSettings,
+        tools: list[Tool],
+        output_schema: Any,
+        handoffs: list[Any],
+        tracing: ModelTracing,
+        *,
+        previous_response_id: str | None,
+        conversation_id: str | None,
         prompt: Any,
     ) -> ModelResponse:
         transcript = _read(input)
@@ -94,16 +102,27 @@ class OfflineModel(Model):
         call_number = len(transcript.calls) + 1
         output: list[Any]
         if isinstance(step, str):
-            output = [ResponseOutputMessage(
-                id=f"msg_{call_number}", role="assistant", status="completed", type="message",
-                content=[ResponseOutputText(text=step, type="output_text", annotations=[])],
-            )]
+            output = [
+                ResponseOutputMessage(
+                    id=f"msg_{call_number}",
+                    role="assistant",
+                    status="completed",
+                    type="message",
+                    content=[ResponseOutputText(text=step, type="output_text", annotations=[])],
+                )
+            ]
         else:
             name, arguments = step
-            output = [ResponseFunctionToolCall(
-                id=f"fc_{call_number}", call_id=f"call_{call_number}_{name}", name=name,
-                arguments=json.dumps(arguments), type="function_call", status="completed",
-            )]
+            output = [
+                ResponseFunctionToolCall(
+                    id=f"fc_{call_number}",
+                    call_id=f"call_{call_number}_{name}",
+                    name=name,
+                    arguments=json.dumps(arguments),
+                    type="function_call",
+                    status="completed",
+                )
+            ]
         return ModelResponse(output=output, usage=Usage(), response_id=None)
 
     def stream_response(self, *args: Any, **kwargs: Any) -> AsyncIterator[TResponseStreamEvent]:

@@ -54,13 +54,24 @@ async def handle_message(event: CloudEvent) -> Outcome:
             log.info("event %s already handled", event_id)
             return Outcome(duplicate=True)
         customer_id = await customers.resolve_customer(
-            conn, email=message.customer.email, phone=message.customer.phone, name=message.customer.name
+            conn,
+            email=message.customer.email,
+            phone=message.customer.phone,
+            name=message.customer.name,
         )
         conversation_id = await conversations.open_or_resume(conn, customer_id, message.channel)
-        turn = TurnContext(conn=conn, event_id=event_id, message=message,
-                           customer_id=customer_id, conversation_id=conversation_id)
+        turn = TurnContext(
+            conn=conn,
+            event_id=event_id,
+            message=message,
+            customer_id=customer_id,
+            conversation_id=conversation_id,
+        )
         await Runner.run(
-            build_agent(), message.content, context=turn, max_turns=10,
+            build_agent(),
+            message.content,
+            context=turn,
+            max_turns=10,
             run_config=RunConfig(model=model, tracing_disabled=True),
         )
         if turn.ticket is None or not turn.tools_called or turn.tools_called[0] != "create_ticket":
@@ -71,10 +82,23 @@ async def handle_message(event: CloudEvent) -> Outcome:
             """INSERT INTO agent_metrics (event_id, ticket_id, channel, model, latency_ms, tools_called,
                                           escalated, escalation_reason)
                VALUES ($1, $2, $3, $4, $5, $6, $7, $8)""",
-            event_id, turn.ticket.id, message.channel, model_name(model),
-            (time.perf_counter() - started) * 1000, turn.tools_called,
-            turn.escalation_reason is not None, turn.escalation_reason,
+            event_id,
+            turn.ticket.id,
+            message.channel,
+            model_name(model),
+            (time.perf_counter() - started) * 1000,
+            turn.tools_called,
+            turn.escalation_reason is not None,
+            turn.escalation_reason,
         )
-    log.info("event %s handled: ticket %s, tools %s", event_id, turn.ticket.ticket_number, turn.tools_called)
-    return Outcome(duplicate=False, ticket_number=turn.ticket.ticket_number,
-                   tools_called=tuple(turn.tools_called))
+    log.info(
+        "event %s handled: ticket %s, tools %s",
+        event_id,
+        turn.ticket.ticket_number,
+        turn.tools_called,
+    )
+    return Outcome(
+        duplicate=False,
+        ticket_number=turn.ticket.ticket_number,
+        tools_called=tuple(turn.tools_called),
+    )

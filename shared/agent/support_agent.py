@@ -16,4 +16,6 @@ For every customer message:
 
 
 def build_agent() -> Agent[TurnContext]:
-    return Agent[TurnContext](name="Northwind support", instructions=INSTRUCTIONS, tools=list(ALL_TOOLS))
+    return Agent[TurnContext](
+        name="Northwind support", instructions=INSTRUCTIONS, tools=list(ALL_TOOLS)
+    )

@@ -47,14 +47,26 @@ async def create_ticket(ctx: RunContextWrapper[TurnContext]) -> TicketCreated:
     if turn.ticket is None:
         m = turn.message
         turn.ticket = await tickets.open_ticket(
-            turn.conn, ticket_number=m.ticket_number, customer_id=turn.customer_id,
-            conversation_id=turn.conversation_id, channel=m.channel, subject=m.subject,
-            category=m.category, priority=m.priority, access_token_hash=m.access_token_hash,
+            turn.conn,
+            ticket_number=m.ticket_number,
+            customer_id=turn.customer_id,
+            conversation_id=turn.conversation_id,
+            channel=m.channel,
+            subject=m.subject,
+            category=m.category,
+            priority=m.priority,
+            access_token_hash=m.access_token_hash,
         )
         await messages.record(
-            turn.conn, conversation_id=turn.conversation_id, ticket_id=turn.ticket.id,
-            channel=m.channel, direction="inbound", role="customer", content=m.content,
-            event_id=turn.event_id, channel_message_id=m.channel_message_id,
+            turn.conn,
+            conversation_id=turn.conversation_id,
+            ticket_id=turn.ticket.id,
+            channel=m.channel,
+            direction="inbound",
+            role="customer",
+            content=m.content,
+            event_id=turn.event_id,
+            channel_message_id=m.channel_message_id,
         )
     return TicketCreated(ticket_number=turn.ticket.ticket_number, status=turn.ticket.status)
 
@@ -77,26 +89,44 @@ async def send_response(ctx: RunContextWrapper[TurnContext], message: str) -> Re
     if turn.ticket is None:
         return TICKET_FIRST
     m = turn.message
-    parts = format_reply(m.channel, message, customer_name=m.customer.name, limit=await _channel_limit(turn))
+    parts = format_reply(
+        m.channel, message, customer_name=m.customer.name, limit=await _channel_limit(turn)
+    )
     message_id = await messages.record(
-        turn.conn, conversation_id=turn.conversation_id, ticket_id=turn.ticket.id,
-        channel=m.channel, direction="outbound", role="agent", content="\n\n".join(parts),
-        event_id=turn.event_id, delivery_status="pending",
+        turn.conn,
+        conversation_id=turn.conversation_id,
+        ticket_id=turn.ticket.id,
+        channel=m.channel,
+        direction="outbound",
+        role="agent",
+        content="\n\n".join(parts),
+        event_id=turn.event_id,
+        delivery_status="pending",
     )
     if turn.escalation_reason is None:
         await tickets.set_status(turn.conn, turn.ticket.id, "answered")
     reply = ReplyReady(
-        channel=m.channel, ticket_number=turn.ticket.ticket_number, message_id=str(message_id),
-        customer=m.customer, parts=parts, subject=m.subject, thread_id=m.thread_id,
+        channel=m.channel,
+        ticket_number=turn.ticket.ticket_number,
+        message_id=str(message_id),
+        customer=m.customer,
+        parts=parts,
+        subject=m.subject,
+        thread_id=m.thread_id,
         in_reply_to=turn.event_id,
     )
     event = new_event(
-        reply, source=SOURCE, partitionkey=m.customer.key, channel=m.channel,
+        reply,
+        source=SOURCE,
+        partitionkey=m.customer.key,
+        channel=m.channel,
         event_id=derived_id(turn.event_id, "reply"),
     )
     turn.outbox.append((catalog.TOPIC_OUTGOING, event))
     turn.replied = True
-    return ResponseSent(ticket_number=turn.ticket.ticket_number, channel=m.channel, parts=len(parts))
+    return ResponseSent(
+        ticket_number=turn.ticket.ticket_number, channel=m.channel, parts=len(parts)
+    )
 
 
 ALL_TOOLS = [create_ticket, send_response]

@@ -4,5 +4,11 @@ from shared.db import conversations, customers, messages, processed_events, tick
 from shared.db.pool import close_pool, get_pool
 
 __all__ = [
-    "close_pool", "conversations", "customers", "get_pool", "messages", "processed_events", "tickets",
+    "close_pool",
+    "conversations",
+    "customers",
+    "get_pool",
+    "messages",
+    "processed_events",
+    "tickets",
 ]

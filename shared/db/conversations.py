@@ -4,12 +4,12 @@ from __future__ import annotations
 
 from uuid import UUID
 
-import asyncpg
+from shared.db.pool import Connection
 
 RESUME_WITHIN = "24 hours"
 
 
-async def open_or_resume(conn: asyncpg.Connection, customer_id: UUID, channel: str) -> UUID:
+async def open_or_resume(conn: Connection, customer_id: UUID, channel: str) -> UUID:
     """Resume the customer's open conversation active in the last day, or start one."""
     existing = await conn.fetchval(
         f"""SELECT id FROM conversations
@@ -19,9 +19,12 @@ async def open_or_resume(conn: asyncpg.Connection, customer_id: UUID, channel: s
         customer_id,
     )
     if existing is not None:
-        await conn.execute("UPDATE conversations SET last_message_at = now() WHERE id = $1", existing)
+        await conn.execute(
+            "UPDATE conversations SET last_message_at = now() WHERE id = $1", existing
+        )
         return existing  # type: ignore[no-any-return]
     return await conn.fetchval(  # type: ignore[no-any-return]
         "INSERT INTO conversations (customer_id, channel) VALUES ($1, $2) RETURNING id",
-        customer_id, channel,
+        customer_id,
+        channel,
     )

@@ -4,11 +4,11 @@ from __future__ import annotations
 
 from uuid import UUID
 
-import asyncpg
+from shared.db.pool import Connection
 
 
 async def resolve_customer(
-    conn: asyncpg.Connection, *, email: str | None, phone: str | None, name: str | None = None
+    conn: Connection, *, email: str | None, phone: str | None, name: str | None = None
 ) -> UUID:
     """Return the customer these (already normalised) identifiers belong to, creating them if new.
 
@@ -21,13 +21,16 @@ async def resolve_customer(
         raise ValueError("a customer needs an email or a phone number")
     async with conn.transaction():
         for kind, value in sorted(identifiers):
-            await conn.execute("SELECT pg_advisory_xact_lock(hashtextextended($1, 0))", f"{kind}:{value}")
+            await conn.execute(
+                "SELECT pg_advisory_xact_lock(hashtextextended($1, 0))", f"{kind}:{value}"
+            )
         known = {
             r["kind"]: r["customer_id"]
             for r in await conn.fetch(
                 """SELECT kind, customer_id FROM customer_identifiers
                    WHERE (kind, value) IN (SELECT * FROM unnest($1::text[], $2::text[]))""",
-                [k for k, _ in identifiers], [v for _, v in identifiers],
+                [k for k, _ in identifiers],
+                [v for _, v in identifiers],
             )
         }
         customer_id: UUID | None = known.get("email") or known.get("phone")
@@ -38,21 +41,25 @@ async def resolve_customer(
         elif name:
             await conn.execute(
                 "UPDATE customers SET name = coalesce(name, $2), updated_at = now() WHERE id = $1",
-                customer_id, name,
+                customer_id,
+                name,
             )
         for kind, value in identifiers:
             if kind not in known:
                 await conn.execute(
                     """INSERT INTO customer_identifiers (customer_id, kind, value) VALUES ($1, $2, $3)
                        ON CONFLICT (kind, value) DO NOTHING""",
-                    customer_id, kind, value,
+                    customer_id,
+                    kind,
+                    value,
                 )
         assert customer_id is not None
         return customer_id
 
 
-async def identifiers_of(conn: asyncpg.Connection, customer_id: UUID) -> dict[str, str]:
+async def identifiers_of(conn: Connection, customer_id: UUID) -> dict[str, str]:
     rows = await conn.fetch(
-        "SELECT kind, value FROM customer_identifiers WHERE customer_id = $1 ORDER BY id", customer_id
+        "SELECT kind, value FROM customer_identifiers WHERE customer_id = $1 ORDER BY id",
+        customer_id,
     )
     return {r["kind"]: r["value"] for r in rows}

@@ -5,8 +5,9 @@ from __future__ import annotations
 import json
 from typing import Any
 
-import asyncpg
 from cloudevents.http import CloudEvent
+
+from shared.db.pool import Connection
 
 
 def _data_json(event: CloudEvent) -> Any:
@@ -19,7 +20,7 @@ def _data_json(event: CloudEvent) -> Any:
     return data
 
 
-async def record(conn: asyncpg.Connection, event: CloudEvent, ticket_number: str | None) -> bool:
+async def record(conn: Connection, event: CloudEvent, ticket_number: str | None) -> bool:
     """Store the event with Knative's error extensions; False when it was stored before."""
     attributes = {k: v for k, v in event.get_attributes().items() if k != "data"}
     code = attributes.get("knativeerrorcode")
@@ -28,12 +29,18 @@ async def record(conn: asyncpg.Connection, event: CloudEvent, ticket_number: str
                                      error_data, attributes, data, ticket_number)
            VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)
            ON CONFLICT (event_id) DO NOTHING RETURNING true""",
-        str(event["id"]), event["type"], event["source"], attributes.get("knativeerrordest"),
-        int(code) if code and str(code).isdigit() else None, attributes.get("knativeerrordata"),
-        attributes, _data_json(event), ticket_number,
+        str(event["id"]),
+        event["type"],
+        event["source"],
+        attributes.get("knativeerrordest"),
+        int(code) if code and str(code).isdigit() else None,
+        attributes.get("knativeerrordata"),
+        attributes,
+        _data_json(event),
+        ticket_number,
     )
     return bool(inserted)
 
 
-async def mark_apology_sent(conn: asyncpg.Connection, event_id: str) -> None:
+async def mark_apology_sent(conn: Connection, event_id: str) -> None:
     await conn.execute("UPDATE dead_letters SET apology_sent = true WHERE event_id = $1", event_id)

@@ -5,13 +5,21 @@ from __future__ import annotations
 from typing import Any
 from uuid import UUID
 
-import asyncpg
+from shared.db.pool import Connection
 
 
 async def record(
-    conn: asyncpg.Connection, *, conversation_id: UUID, ticket_id: UUID | None, channel: str,
-    direction: str, role: str, content: str, event_id: str | None,
-    delivery_status: str = "received", channel_message_id: str | None = None,
+    conn: Connection,
+    *,
+    conversation_id: UUID,
+    ticket_id: UUID | None,
+    channel: str,
+    direction: str,
+    role: str,
+    content: str,
+    event_id: str | None,
+    delivery_status: str = "received",
+    channel_message_id: str | None = None,
 ) -> UUID:
     """Store a message once per (event, direction); a redelivered event finds the first row."""
     message_id = await conn.fetchval(
@@ -20,7 +28,14 @@ async def record(
            VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)
            ON CONFLICT (event_id, direction) WHERE event_id IS NOT NULL DO NOTHING
            RETURNING id""",
-        conversation_id, ticket_id, channel, direction, role, content, event_id, delivery_status,
+        conversation_id,
+        ticket_id,
+        channel,
+        direction,
+        role,
+        content,
+        event_id,
+        delivery_status,
         channel_message_id,
     )
     if message_id is None:
@@ -30,17 +45,20 @@ async def record(
     return message_id  # type: ignore[no-any-return]
 
 
-async def mark_delivered(conn: asyncpg.Connection, message_id: UUID, channel_message_id: str | None = None) -> bool:
+async def mark_delivered(
+    conn: Connection, message_id: UUID, channel_message_id: str | None = None
+) -> bool:
     status = await conn.execute(
         """UPDATE messages SET delivery_status = 'delivered', delivered_at = now(),
                                channel_message_id = coalesce($2, channel_message_id)
            WHERE id = $1""",
-        message_id, channel_message_id,
+        message_id,
+        channel_message_id,
     )
     return status.endswith(" 1")
 
 
-async def for_ticket(conn: asyncpg.Connection, ticket_id: UUID) -> list[dict[str, Any]]:
+async def for_ticket(conn: Connection, ticket_id: UUID) -> list[dict[str, Any]]:
     """The ticket's thread, oldest first, as the customer may see it."""
     rows = await conn.fetch(
         """SELECT id, role, channel, content, created_at, delivery_status FROM messages

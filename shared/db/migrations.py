@@ -6,7 +6,7 @@ import hashlib
 from dataclasses import dataclass
 from pathlib import Path
 
-import asyncpg
+from shared.db.pool import Connection
 
 SQL_DIR = Path(__file__).resolve().parents[2] / "sql"
 
@@ -31,7 +31,7 @@ def discover(sql_dir: Path = SQL_DIR) -> list[Migration]:
     return [Migration(p.stem, p) for p in sorted(sql_dir.glob("[0-9][0-9][0-9]_*.sql"))]
 
 
-async def migrate(conn: asyncpg.Connection, sql_dir: Path = SQL_DIR) -> list[str]:
+async def migrate(conn: Connection, sql_dir: Path = SQL_DIR) -> list[str]:
     """Apply what is pending; return the versions applied now (empty when up to date)."""
     applied_now: list[str] = []
     async with conn.transaction():
@@ -42,8 +42,10 @@ async def migrate(conn: asyncpg.Connection, sql_dir: Path = SQL_DIR) -> list[str
                    checksum text NOT NULL,
                    applied_at timestamptz NOT NULL DEFAULT now())"""
         )
-        done = {r["version"]: r["checksum"] for r in await conn.fetch(
-            "SELECT version, checksum FROM schema_migrations")}
+        done = {
+            r["version"]: r["checksum"]
+            for r in await conn.fetch("SELECT version, checksum FROM schema_migrations")
+        }
         for migration in discover(sql_dir):
             if migration.version in done:
                 if done[migration.version] != migration.checksum:
@@ -52,7 +54,8 @@ async def migrate(conn: asyncpg.Connection, sql_dir: Path = SQL_DIR) -> list[str
             await conn.execute(migration.path.read_text())
             await conn.execute(
                 "INSERT INTO schema_migrations (version, checksum) VALUES ($1, $2)",
-                migration.version, migration.checksum,
+                migration.version,
+                migration.checksum,
             )
             applied_now.append(migration.version)
     return applied_now

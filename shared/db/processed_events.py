@@ -2,10 +2,10 @@
 
 from __future__ import annotations
 
-import asyncpg
+from shared.db.pool import Connection
 
 
-async def claim(conn: asyncpg.Connection, consumer: str, event_id: str) -> bool:
+async def claim(conn: Connection, consumer: str, event_id: str) -> bool:
     """True the first time; False when this consumer already committed this event.
 
     Must run inside the transaction that writes the effect: a concurrent duplicate blocks on
@@ -14,6 +14,7 @@ async def claim(conn: asyncpg.Connection, consumer: str, event_id: str) -> bool:
     inserted = await conn.fetchval(
         """INSERT INTO processed_events (consumer, event_id) VALUES ($1, $2)
            ON CONFLICT DO NOTHING RETURNING true""",
-        consumer, event_id,
+        consumer,
+        event_id,
     )
     return bool(inserted)

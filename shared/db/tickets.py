@@ -9,6 +9,8 @@ from uuid import UUID
 
 import asyncpg
 
+from shared.db.pool import Connection
+
 
 @dataclass(frozen=True)
 class Ticket:
@@ -35,22 +37,39 @@ _COLUMNS = ", ".join(Ticket.__dataclass_fields__)
 
 
 async def reserve(
-    conn: asyncpg.Connection, *, channel: str, subject: str | None, category: str | None,
-    priority: str, access_token_hash: str | None,
+    conn: Connection,
+    *,
+    channel: str,
+    subject: str | None,
+    category: str | None,
+    priority: str,
+    access_token_hash: str | None,
 ) -> Ticket:
     """Insert a ticket in status ``received``; the database assigns its number."""
     row = await conn.fetchrow(
         f"""INSERT INTO tickets (channel, subject, category, priority, access_token_hash)
             VALUES ($1, $2, $3, $4, $5) RETURNING {_COLUMNS}""",
-        channel, subject, category, priority, access_token_hash,
+        channel,
+        subject,
+        category,
+        priority,
+        access_token_hash,
     )
+    assert row is not None
     return Ticket.from_row(row)
 
 
 async def open_ticket(
-    conn: asyncpg.Connection, *, ticket_number: str | None, customer_id: UUID,
-    conversation_id: UUID, channel: str, subject: str | None, category: str | None,
-    priority: str, access_token_hash: str | None,
+    conn: Connection,
+    *,
+    ticket_number: str | None,
+    customer_id: UUID,
+    conversation_id: UUID,
+    channel: str,
+    subject: str | None,
+    category: str | None,
+    priority: str,
+    access_token_hash: str | None,
 ) -> Ticket:
     """Open the ticket for a message: the reserved one when the intake numbered it, else a new one."""
     row = await conn.fetchrow(
@@ -64,24 +83,35 @@ async def open_ticket(
                 status = CASE WHEN tickets.status = 'received' THEN 'open' ELSE tickets.status END,
                 updated_at = now()
             RETURNING {_COLUMNS}""",
-        ticket_number, customer_id, conversation_id, channel, subject, category, priority,
+        ticket_number,
+        customer_id,
+        conversation_id,
+        channel,
+        subject,
+        category,
+        priority,
         access_token_hash,
     )
+    assert row is not None
     return Ticket.from_row(row)
 
 
-async def get_by_number(conn: asyncpg.Connection, ticket_number: str) -> Ticket | None:
-    row = await conn.fetchrow(f"SELECT {_COLUMNS} FROM tickets WHERE ticket_number = $1", ticket_number)
+async def get_by_number(conn: Connection, ticket_number: str) -> Ticket | None:
+    row = await conn.fetchrow(
+        f"SELECT {_COLUMNS} FROM tickets WHERE ticket_number = $1", ticket_number
+    )
     return Ticket.from_row(row) if row else None
 
 
 async def set_status(
-    conn: asyncpg.Connection, ticket_id: UUID, status: str, escalation_reason: str | None = None
+    conn: Connection, ticket_id: UUID, status: str, escalation_reason: str | None = None
 ) -> None:
     await conn.execute(
         """UPDATE tickets SET status = $2, escalation_reason = coalesce($3, escalation_reason),
                               updated_at = now() WHERE id = $1""",
-        ticket_id, status, escalation_reason,
+        ticket_id,
+        status,
+        escalation_reason,
     )
 
 

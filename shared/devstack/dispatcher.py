@@ -69,17 +69,29 @@ def dead_lettered(event: CloudEvent, destination: str, attempt: Attempt) -> Clou
 class SubscriptionWorker:
     """One consumer group delivering one subscription's records to its subscriber."""
 
-    def __init__(self, sub: Subscription, url: str, bootstrap: str, sinks: dict[str, str],
-                 client: httpx.AsyncClient, producer: AIOKafkaProducer):
+    def __init__(
+        self,
+        sub: Subscription,
+        url: str,
+        bootstrap: str,
+        sinks: dict[str, str],
+        client: httpx.AsyncClient,
+        producer: AIOKafkaProducer,
+    ):
         self.sub, self.url, self.bootstrap = sub, url, bootstrap
         self.dead_letter_topic = sinks.get(sub.delivery.dead_letter_sink or "")
         self.client, self.producer = client, producer
 
     async def run(self) -> None:
         consumer = AIOKafkaConsumer(
-            *self.sub.topics, bootstrap_servers=self.bootstrap, group_id=self.sub.consumer_group,
-            enable_auto_commit=False, auto_offset_reset=self.sub.initial_offset,
-            max_poll_interval_ms=5000, session_timeout_ms=10000, heartbeat_interval_ms=1000,
+            *self.sub.topics,
+            bootstrap_servers=self.bootstrap,
+            group_id=self.sub.consumer_group,
+            enable_auto_commit=False,
+            auto_offset_reset=self.sub.initial_offset,
+            max_poll_interval_ms=5000,
+            session_timeout_ms=10000,
+            heartbeat_interval_ms=1000,
             fetch_max_wait_ms=FETCH_MAX_WAIT_MS,
         )
         await consumer.start()
@@ -99,8 +111,9 @@ class SubscriptionWorker:
                             await consumer.commit({tp: next_offset})
                             consumer.resume(tp)
                 if not batches and in_flight:
-                    await asyncio.wait(in_flight.values(), timeout=0.05,
-                                       return_when=asyncio.FIRST_COMPLETED)
+                    await asyncio.wait(
+                        in_flight.values(), timeout=0.05, return_when=asyncio.FIRST_COMPLETED
+                    )
         finally:
             for task in in_flight.values():
                 task.cancel()
@@ -112,14 +125,19 @@ class SubscriptionWorker:
                 await self._deliver_record(record)
         else:
             await asyncio.gather(*(self._deliver_record(r) for r in records))
-        return records[-1].offset + 1
+        return int(records[-1].offset) + 1
 
     async def _deliver_record(self, record: ConsumerRecord[bytes, bytes]) -> None:
         try:
             event = from_record(record.key, record.value or b"", list(record.headers))
         except Exception as exc:  # not a CloudEvent: Knative would reject it; keep it visible
-            log.error("%s: record %s@%s is not a CloudEvent: %s", self.sub.name, record.partition,
-                      record.offset, exc)
+            log.error(
+                "%s: record %s@%s is not a CloudEvent: %s",
+                self.sub.name,
+                record.partition,
+                record.offset,
+                exc,
+            )
             return
         if not matches(event, self.sub.filter):
             return
@@ -137,36 +155,58 @@ class SubscriptionWorker:
                 return attempt
             if not is_retryable(attempt.status) or retry >= delivery.retry:
                 return attempt
-            log.info("%s: event %s got %s, retry %d/%d", self.sub.name, event["id"], attempt.status,
-                     retry + 1, delivery.retry)
+            log.info(
+                "%s: event %s got %s, retry %d/%d",
+                self.sub.name,
+                event["id"],
+                attempt.status,
+                retry + 1,
+                delivery.retry,
+            )
             await asyncio.sleep(delivery.backoff(retry))
             retry += 1
 
     async def _send(self, event: CloudEvent) -> Attempt:
         headers, body = to_binary(event, data_marshaller=_raw)
         try:
-            response = await self.client.post(self.url, headers=headers, content=body,
-                                              timeout=self.sub.delivery.timeout)
+            response = await self.client.post(
+                self.url, headers=headers, content=body, timeout=self.sub.delivery.timeout
+            )
         except httpx.HTTPError as exc:
-            log.info("%s: %s unreachable: %s", self.sub.name, self.sub.subscriber, type(exc).__name__)
+            log.info(
+                "%s: %s unreachable: %s", self.sub.name, self.sub.subscriber, type(exc).__name__
+            )
             return Attempt(None)
         return Attempt(response.status_code, response.content, response.headers)
 
     async def _dead_letter(self, event: CloudEvent, attempt: Attempt) -> None:
         if self.dead_letter_topic is None:
-            log.error("%s: event %s failed with %s and no dead-letter sink: dropped", self.sub.name,
-                      event["id"], attempt.status)
+            log.error(
+                "%s: event %s failed with %s and no dead-letter sink: dropped",
+                self.sub.name,
+                event["id"],
+                attempt.status,
+            )
             return
         failed = dead_lettered(event, self.url, attempt)
         key, value, headers = to_record(failed)
         for retry in range(5):
             try:
-                await self.producer.send_and_wait(self.dead_letter_topic, value, key=key, headers=headers)
-                log.warning("%s: event %s dead-lettered to %s (status %s)", self.sub.name, event["id"],
-                            self.dead_letter_topic, attempt.status)
+                await self.producer.send_and_wait(
+                    self.dead_letter_topic, value, key=key, headers=headers
+                )
+                log.warning(
+                    "%s: event %s dead-lettered to %s (status %s)",
+                    self.sub.name,
+                    event["id"],
+                    self.dead_letter_topic,
+                    attempt.status,
+                )
                 return
             except Exception as exc:
-                log.error("%s: dead-letter produce failed (%s), retry %d", self.sub.name, exc, retry)
+                log.error(
+                    "%s: dead-letter produce failed (%s), retry %d", self.sub.name, exc, retry
+                )
                 await asyncio.sleep(0.2 * 2**retry)
         log.error("%s: event %s lost: the dead-letter sink failed", self.sub.name, event["id"])
 
@@ -183,8 +223,11 @@ async def serve(manifests: Manifests, subscribers: dict[str, str], bootstrap: st
     await producer.start()
     async with httpx.AsyncClient(limits=httpx.Limits(max_connections=200)) as client:
         workers = [
-            SubscriptionWorker(sub, subscribers[sub.subscriber], bootstrap, manifests.sinks, client, producer)
-            for sub in manifests.subscriptions if sub.subscriber in subscribers
+            SubscriptionWorker(
+                sub, subscribers[sub.subscriber], bootstrap, manifests.sinks, client, producer
+            )
+            for sub in manifests.subscriptions
+            if sub.subscriber in subscribers
         ]
         try:
             await asyncio.gather(*(w.run() for w in workers))
@@ -194,8 +237,10 @@ async def serve(manifests: Manifests, subscribers: dict[str, str], bootstrap: st
 
 def main() -> None:
     """Entry point of the dispatcher process: FTE_BOOTSTRAP and FTE_SUBSCRIBERS (JSON name → URL)."""
-    logging.basicConfig(level=os.environ.get("FTE_LOG_LEVEL", "INFO"),
-                        format="%(asctime)s %(name)s %(levelname)s %(message)s")
+    logging.basicConfig(
+        level=os.environ.get("FTE_LOG_LEVEL", "INFO"),
+        format="%(asctime)s %(name)s %(levelname)s %(message)s",
+    )
     subscribers = json.loads(os.environ["FTE_SUBSCRIBERS"])
 
     async def run() -> None:

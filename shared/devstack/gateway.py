@@ -38,13 +38,19 @@ def select_backend(rules: list[RouteRule], method: str, path: str) -> str | None
         for match in rule.matches:
             if not _path_matches(match, path) or (match.method and match.method != method):
                 continue
-            rank = (0 if match.path_type == "Exact" else 1, -len(match.path),
-                    0 if match.method else 1, order)
+            rank = (
+                0 if match.path_type == "Exact" else 1,
+                -len(match.path),
+                0 if match.method else 1,
+                order,
+            )
             candidates.append((rank, rule.backend))
     return min(candidates)[1] if candidates else None
 
 
-def create_app(rules: list[RouteRule], backends: dict[str, str], web_dist: Path = WEB_DIST) -> Starlette:
+def create_app(
+    rules: list[RouteRule], backends: dict[str, str], web_dist: Path = WEB_DIST
+) -> Starlette:
     client = httpx.AsyncClient(timeout=60.0, limits=httpx.Limits(max_connections=500))
 
     async def proxy(request: Request) -> Response:
@@ -52,12 +58,16 @@ def create_app(rules: list[RouteRule], backends: dict[str, str], web_dist: Path 
         backend = select_backend(rules, request.method, path)
         if backend is None:
             if path.startswith("/api/"):
-                return JSONResponse({"detail": f"no route for {request.method} {path}"}, status_code=404)
+                return JSONResponse(
+                    {"detail": f"no route for {request.method} {path}"}, status_code=404
+                )
             return _static(web_dist, path)
         url = backends[backend] + path + (f"?{request.url.query}" if request.url.query else "")
         headers = {k: v for k, v in request.headers.items() if k.lower() not in HOP_BY_HOP}
         try:
-            upstream = await client.request(request.method, url, headers=headers, content=await request.body())
+            upstream = await client.request(
+                request.method, url, headers=headers, content=await request.body()
+            )
         except httpx.HTTPError:
             return JSONResponse({"detail": f"{backend} is not reachable"}, status_code=503)
         out_headers = {k: v for k, v in upstream.headers.items() if k.lower() not in HOP_BY_HOP}
@@ -75,8 +85,10 @@ def create_app(rules: list[RouteRule], backends: dict[str, str], web_dist: Path 
 
 def _static(web_dist: Path, path: str) -> Response:
     if not (web_dist / "index.html").exists():
-        return HTMLResponse("<h1>Support form not built</h1><p>Run <code>npm run build</code> in web-form/."
-                            "</p>", status_code=503)
+        return HTMLResponse(
+            "<h1>Support form not built</h1><p>Run <code>npm run build</code> in web-form/.</p>",
+            status_code=503,
+        )
     candidate = (web_dist / path.lstrip("/")).resolve()
     if candidate.is_file() and candidate.is_relative_to(web_dist.resolve()):
         return FileResponse(candidate)
@@ -86,8 +98,12 @@ def _static(web_dist: Path, path: str) -> Response:
 def main() -> None:
     """Entry point of the gateway process: FTE_BACKENDS (JSON service → URL), HOST, PORT."""
     app = create_app(load().routes, json.loads(os.environ["FTE_BACKENDS"]))
-    uvicorn.run(app, host=os.environ.get("HOST", "127.0.0.1"), port=int(os.environ["PORT"]),
-                log_level="warning")
+    uvicorn.run(
+        app,
+        host=os.environ.get("HOST", "127.0.0.1"),
+        port=int(os.environ["PORT"]),
+        log_level="warning",
+    )
 
 
 if __name__ == "__main__":

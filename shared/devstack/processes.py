@@ -35,14 +35,26 @@ class Child:
             return ""
 
 
-def spawn(name: str, argv: list[str], *, env: dict[str, str], log_dir: Path, cwd: Path,
-          quiet: bool = False) -> Child:
+def spawn(
+    name: str,
+    argv: list[str],
+    *,
+    env: dict[str, str],
+    log_dir: Path,
+    cwd: Path,
+    quiet: bool = False,
+) -> Child:
     """Start ``argv`` in its own session, output to ``log_dir/name.log`` (or nowhere when ``quiet``)."""
     log_dir.mkdir(parents=True, exist_ok=True)
     log_path = log_dir / f"{name}.log"
     with log_path.open("ab") as log:
         process = subprocess.Popen(
-            argv, env={**os.environ, **env}, cwd=cwd, stdin=subprocess.DEVNULL, start_new_session=True,
-            stdout=subprocess.DEVNULL if quiet else log, stderr=subprocess.STDOUT,
+            argv,
+            env={**os.environ, **env},
+            cwd=cwd,
+            stdin=subprocess.DEVNULL,
+            start_new_session=True,
+            stdout=subprocess.DEVNULL if quiet else log,
+            stderr=subprocess.STDOUT,
         )
     return Child(name, process, log_path)

@@ -13,7 +13,6 @@ from typing import Any
 
 import asyncpg
 
-
 from shared.db.migrations import migrate
 from shared.devstack.broker import ensure_topics, start_s3, start_tansu
 from shared.devstack.manifests import Manifests, Service, load
@@ -125,8 +124,12 @@ class Stack:
         ensure_topics(self.bootstrap, self.manifests.topics)
 
     def _start_functions(self) -> None:
-        provided = {"DATABASE_URL": self.database_url, "KAFKA_BOOTSTRAP_SERVERS": self.bootstrap,
-                    "PUBLIC_BASE_URL": self.gateway_url, "HOST": "127.0.0.1"} | self.env
+        provided = {
+            "DATABASE_URL": self.database_url,
+            "KAFKA_BOOTSTRAP_SERVERS": self.bootstrap,
+            "PUBLIC_BASE_URL": self.gateway_url,
+            "HOST": "127.0.0.1",
+        } | self.env
         pending = []
         for name, service in self.manifests.services.items():
             if self.functions is not None and name not in self.functions:
@@ -142,23 +145,38 @@ class Stack:
             try:
                 wait_for_port(port, 60, child.alive)
             except (RuntimeError, TimeoutError) as exc:
-                raise RuntimeError(f"{child.name} did not start: {exc}\n{child.log_tail()}") from exc
+                raise RuntimeError(
+                    f"{child.name} did not start: {exc}\n{child.log_tail()}"
+                ) from exc
 
     def _start_dispatcher(self) -> None:
         env = {"FTE_BOOTSTRAP": self.bootstrap, "FTE_SUBSCRIBERS": json.dumps(self.urls)}
-        self.children.append(spawn("dispatcher", [sys.executable, "-m", "shared.devstack.dispatcher"],
-                                   env=env, log_dir=self.log_dir, cwd=REPO))
+        self.children.append(
+            spawn(
+                "dispatcher",
+                [sys.executable, "-m", "shared.devstack.dispatcher"],
+                env=env,
+                log_dir=self.log_dir,
+                cwd=REPO,
+            )
+        )
 
     def _start_gateway(self) -> None:
         env = {"FTE_BACKENDS": json.dumps(self.urls), "PORT": str(self.port), "HOST": "127.0.0.1"}
-        child = spawn("gateway", [sys.executable, "-m", "shared.devstack.gateway"], env=env,
-                      log_dir=self.log_dir, cwd=REPO)
+        child = spawn(
+            "gateway",
+            [sys.executable, "-m", "shared.devstack.gateway"],
+            env=env,
+            log_dir=self.log_dir,
+            cwd=REPO,
+        )
         self.children.append(child)
         try:
             wait_for_port(self.port, 30, child.alive)
         except (RuntimeError, TimeoutError) as exc:
-            raise RuntimeError(f"the gateway did not start on port {self.port}: {exc}\n"
-                               f"{child.log_tail()}") from exc
+            raise RuntimeError(
+                f"the gateway did not start on port {self.port}: {exc}\n{child.log_tail()}"
+            ) from exc
 
     def child(self, name: str) -> Child:
         return next(c for c in self.children if c.name == name)

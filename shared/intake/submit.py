@@ -27,13 +27,23 @@ async def submit_form(form: SupportForm) -> Receipt:
     pool = await get_pool()
     async with pool.acquire() as conn, conn.transaction():
         ticket = await tickets.reserve(
-            conn, channel="web_form", subject=form.subject, category=form.category,
-            priority=form.priority, access_token_hash=hash_token(token),
+            conn,
+            channel="web_form",
+            subject=form.subject,
+            category=form.category,
+            priority=form.priority,
+            access_token_hash=hash_token(token),
         )
         data = MessageReceived(
-            channel="web_form", customer=customer, content=form.message, subject=form.subject,
-            category=form.category, priority=form.priority, ticket_number=ticket.ticket_number,
-            access_token_hash=ticket.access_token_hash, received_at=datetime.now(UTC),
+            channel="web_form",
+            customer=customer,
+            content=form.message,
+            subject=form.subject,
+            category=form.category,
+            priority=form.priority,
+            ticket_number=ticket.ticket_number,
+            access_token_hash=ticket.access_token_hash,
+            received_at=datetime.now(UTC),
         )
         await publish(
             catalog.TOPIC_INCOMING,

@@ -39,10 +39,17 @@ class SupportForm(BaseModel):
     model_config = ConfigDict(extra="ignore", title="SupportForm")
 
     name: Annotated[str, Text, Field(min_length=1, max_length=100)]
-    email: Annotated[str, Text, Field(max_length=254, json_schema_extra={"format": "email"}),
-                     AfterValidator(_email)]
-    phone: Annotated[str | None, Field(default=None, max_length=32,
-                     json_schema_extra={"format": "phone"}), AfterValidator(_phone)] = None
+    email: Annotated[
+        str,
+        Text,
+        Field(max_length=254, json_schema_extra={"format": "email"}),
+        AfterValidator(_email),
+    ]
+    phone: Annotated[
+        str | None,
+        Field(default=None, max_length=32, json_schema_extra={"format": "phone"}),
+        AfterValidator(_phone),
+    ] = None
     subject: Annotated[str, Text, Field(min_length=3, max_length=200)]
     category: Category = "general"
     priority: Priority = "medium"
@@ -67,13 +74,18 @@ class Receipt(BaseModel):
 
 
 FORM_SCHEMA_DIR = Path(__file__).resolve().parents[2] / "web-form" / "src" / "schema"
-FORM_SCHEMAS = {"support-form.schema.json": SupportForm, "follow-up.schema.json": FollowUp}
+FORM_SCHEMAS: dict[str, type[BaseModel]] = {
+    "support-form.schema.json": SupportForm,
+    "follow-up.schema.json": FollowUp,
+}
 
 
 def render_form_schemas() -> dict[str, str]:
     """The rules the browser applies before sending: the same models, as JSON Schema."""
-    return {name: json.dumps(model.model_json_schema(), indent=2) + "\n"
-            for name, model in FORM_SCHEMAS.items()}
+    return {
+        name: json.dumps(model.model_json_schema(), indent=2) + "\n"
+        for name, model in FORM_SCHEMAS.items()
+    }
 
 
 def write_form_schemas() -> list[Path]:

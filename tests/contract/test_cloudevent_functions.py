@@ -18,15 +18,21 @@ ENCODINGS = {"binary": to_binary, "structured": to_structured}
 
 
 def _message_event() -> CloudEvent:
-    data = MessageReceived(channel="web_form", customer=Customer(name="Ada", email="ada@example.com"),
-                           content="How do I reset my password?", subject="Reset",
-                           received_at=datetime.now(UTC))
+    data = MessageReceived(
+        channel="web_form",
+        customer=Customer(name="Ada", email="ada@example.com"),
+        content="How do I reset my password?",
+        subject="Reset",
+        received_at=datetime.now(UTC),
+    )
     return new_event(data, source="/test", partitionkey="ada@example.com", channel="web_form")
 
 
 @pytest.mark.parametrize("encoding", ENCODINGS)
 async def test_agent_runner_answers_2xx_once_the_ticket_and_reply_are_committed(
-    app_env: str, db: asyncpg.Connection, encoding: str,
+    app_env: str,
+    db: asyncpg.Connection,
+    encoding: str,
 ) -> None:
     headers, body = ENCODINGS[encoding](_message_event())
     async with function_client("agent-runner") as client:
@@ -50,7 +56,8 @@ async def test_a_body_that_is_not_a_cloudevent_gets_400(app_env: str) -> None:
 
 
 async def test_agent_runner_answers_5xx_when_the_database_is_down(
-    app_env: str, monkeypatch: pytest.MonkeyPatch,
+    app_env: str,
+    monkeypatch: pytest.MonkeyPatch,
 ) -> None:
     from shared.config import get_settings
     from shared.db import close_pool
@@ -66,23 +73,31 @@ async def test_agent_runner_answers_5xx_when_the_database_is_down(
 
 @pytest.mark.parametrize("encoding", ENCODINGS)
 async def test_send_web_marks_the_reply_delivered(
-    app_env: str, kafka: str, db: asyncpg.Connection, encoding: str,
+    app_env: str,
+    kafka: str,
+    db: asyncpg.Connection,
+    encoding: str,
 ) -> None:
     since = await end_offsets(kafka, catalog.TOPIC_OUTGOING)
     message = _message_event()
     await handle_message(message)
-    [(_, reply)] = await read_events(kafka, catalog.TOPIC_OUTGOING, since,
-                                     where=lambda e: message["id"] in str(e.get_data()))
+    [(_, reply)] = await read_events(
+        kafka, catalog.TOPIC_OUTGOING, since, where=lambda e: message["id"] in str(e.get_data())
+    )
     headers, body = ENCODINGS[encoding](reply)
     async with function_client("send-web") as client:
         first = await client.post("/", headers=headers, content=body)
         again = await client.post("/", headers=headers, content=body)
     assert first.status_code == again.status_code == 200
-    assert await db.fetchval("SELECT delivery_status FROM messages WHERE role = 'agent'") == "delivered"
+    assert (
+        await db.fetchval("SELECT delivery_status FROM messages WHERE role = 'agent'")
+        == "delivered"
+    )
 
 
 async def test_dead_letter_keeps_the_message_on_an_escalated_ticket_and_apologises(
-    app_env: str, db: asyncpg.Connection,
+    app_env: str,
+    db: asyncpg.Connection,
 ) -> None:
     event = _message_event()
     attributes = {k: v for k, v in event.get_attributes().items()}

@@ -3,12 +3,17 @@ import pytest
 
 from tests.functions_under_test import function_client
 
-VALID = {"name": "Ada", "email": "Ada@Example.com", "subject": "Reset password",
-         "message": "How do I reset my password?"}
+VALID = {
+    "name": "Ada",
+    "email": "Ada@Example.com",
+    "subject": "Reset password",
+    "message": "How do I reset my password?",
+}
 
 
 async def test_a_valid_form_gets_202_with_ticket_number_status_url_and_token(
-    app_env: str, db: asyncpg.Connection,
+    app_env: str,
+    db: asyncpg.Connection,
 ) -> None:
     async with function_client("intake-web-form") as client:
         response = await client.post("/api/v1/support/form", json=VALID)
@@ -20,11 +25,14 @@ async def test_a_valid_form_gets_202_with_ticket_number_status_url_and_token(
 
 
 async def test_bad_fields_get_422_naming_each_field_and_nothing_is_written(
-    app_env: str, db: asyncpg.Connection,
+    app_env: str,
+    db: asyncpg.Connection,
 ) -> None:
     async with function_client("intake-web-form") as client:
-        response = await client.post("/api/v1/support/form",
-                                     json={**VALID, "email": "nope", "subject": "", "priority": "asap"})
+        response = await client.post(
+            "/api/v1/support/form",
+            json={**VALID, "email": "nope", "subject": "", "priority": "asap"},
+        )
     assert response.status_code == 422
     fields = {e["field"] for e in response.json()["errors"]}
     assert fields == {"email", "subject", "priority"}
@@ -33,15 +41,22 @@ async def test_bad_fields_get_422_naming_each_field_and_nothing_is_written(
 
 @pytest.mark.parametrize(
     ("content", "content_type", "status"),
-    [(b"{not json", "application/json", 400), (b'["a list"]', "application/json", 422),
-     (b"name=Ada", "application/x-www-form-urlencoded", 415)],
+    [
+        (b"{not json", "application/json", 400),
+        (b'["a list"]', "application/json", 422),
+        (b"name=Ada", "application/x-www-form-urlencoded", 415),
+    ],
 )
 async def test_a_body_that_is_not_a_json_object_is_refused_with_a_reason(
-    app_env: str, content: bytes, content_type: str, status: int,
+    app_env: str,
+    content: bytes,
+    content_type: str,
+    status: int,
 ) -> None:
     async with function_client("intake-web-form") as client:
-        response = await client.post("/api/v1/support/form", content=content,
-                                     headers={"content-type": content_type})
+        response = await client.post(
+            "/api/v1/support/form", content=content, headers={"content-type": content_type}
+        )
     assert response.status_code == status
     assert response.json()["detail"]
 

@@ -15,7 +15,8 @@ async def test_health_is_200_when_database_and_broker_answer(app_env: str) -> No
 
 
 async def test_health_is_503_naming_the_broker_when_it_is_down(
-    app_env: str, monkeypatch: pytest.MonkeyPatch,
+    app_env: str,
+    monkeypatch: pytest.MonkeyPatch,
 ) -> None:
     await close_producer()
     monkeypatch.setenv("KAFKA_BOOTSTRAP_SERVERS", "127.0.0.1:1")
@@ -27,7 +28,8 @@ async def test_health_is_503_naming_the_broker_when_it_is_down(
 
 
 async def test_health_is_503_naming_the_database_when_it_is_down(
-    app_env: str, monkeypatch: pytest.MonkeyPatch,
+    app_env: str,
+    monkeypatch: pytest.MonkeyPatch,
 ) -> None:
     from shared.db import close_pool
 

@@ -35,8 +35,20 @@ def start_dev(data_dir: Path, timeout: float = 180) -> DevStack:
     output = data_dir.parent / f"dev-{port}.out"
     with output.open("w") as out:
         process = subprocess.Popen(
-            [sys.executable, "-m", "shared.cli", "dev", "--port", str(port), "--data-dir", str(data_dir)],
-            cwd=REPO, stdout=out, stderr=subprocess.STDOUT, text=True,
+            [
+                sys.executable,
+                "-m",
+                "shared.cli",
+                "dev",
+                "--port",
+                str(port),
+                "--data-dir",
+                str(data_dir),
+            ],
+            cwd=REPO,
+            stdout=out,
+            stderr=subprocess.STDOUT,
+            text=True,
         )
     deadline = time.monotonic() + timeout
     while READY_LINE not in output.read_text():

@@ -13,8 +13,12 @@ from tests.e2e.conftest import DevStack, start_dev, wait_for
 
 pytestmark = pytest.mark.e2e
 
-FORM = {"name": "Ada", "email": "Ada@Example.com", "subject": "Reset password",
-        "message": "How do I reset my password?"}
+FORM = {
+    "name": "Ada",
+    "email": "Ada@Example.com",
+    "subject": "Reset password",
+    "message": "How do I reset my password?",
+}
 
 
 def _reply_visible(api: httpx.Client, receipt: dict[str, Any]) -> dict[str, Any] | None:
@@ -22,7 +26,11 @@ def _reply_visible(api: httpx.Client, receipt: dict[str, Any]) -> dict[str, Any]
     if response.status_code != 200:
         return None
     ticket = response.json()
-    delivered = [m for m in ticket["messages"] if m["role"] == "agent" and m["delivery_status"] == "delivered"]
+    delivered = [
+        m
+        for m in ticket["messages"]
+        if m["role"] == "agent" and m["delivery_status"] == "delivered"
+    ]
     return ticket if delivered else None
 
 
@@ -43,7 +51,12 @@ def test_a_posted_form_shows_the_agents_reply_on_the_ticket_status(api: httpx.Cl
 
 def test_the_status_page_refuses_a_wrong_token(api: httpx.Client) -> None:
     receipt = api.post("/api/v1/support/form", json=FORM).json()
-    assert api.get(f"/api/v1/tickets/{receipt['ticket_number']}", params={"token": "wrong"}).status_code == 404
+    assert (
+        api.get(
+            f"/api/v1/tickets/{receipt['ticket_number']}", params={"token": "wrong"}
+        ).status_code
+        == 404
+    )
 
 
 def test_bad_input_gets_422_through_the_gateway(api: httpx.Client) -> None:
@@ -54,8 +67,11 @@ def test_bad_input_gets_422_through_the_gateway(api: httpx.Client) -> None:
 
 def test_health_reports_database_broker_and_model(api: httpx.Client) -> None:
     body = api.get("/api/v1/health").json()
-    assert body == {"status": "ok", "checks": {"database": "ok", "broker": "ok"},
-                    "model": "offline-deterministic-v1"}
+    assert body == {
+        "status": "ok",
+        "checks": {"database": "ok", "broker": "ok"},
+        "model": "offline-deterministic-v1",
+    }
 
 
 def test_ctrl_c_stops_every_process_and_a_restart_keeps_the_data(tmp_path: Path) -> None:
@@ -66,12 +82,16 @@ def test_ctrl_c_stops_every_process_and_a_restart_keeps_the_data(tmp_path: Path)
         wait_for(lambda: _reply_visible(api, receipt), 60, "the agent's reply")
 
     assert first.stop() == 0
-    assert children and not [c for c in children if c.is_running() and c.status() != psutil.STATUS_ZOMBIE]
+    assert children and not [
+        c for c in children if c.is_running() and c.status() != psutil.STATUS_ZOMBIE
+    ]
 
     second = start_dev(tmp_path / "data")
     try:
         with httpx.Client(base_url=second.url, timeout=30) as api:
-            ticket = _reply_visible(api, {**receipt, "status_url": receipt["status_url"].replace(first.url, "")})
+            ticket = _reply_visible(
+                api, {**receipt, "status_url": receipt["status_url"].replace(first.url, "")}
+            )
             assert ticket is not None
             assert ticket["ticket_number"] == receipt["ticket_number"]
     finally:

@@ -46,8 +46,14 @@ class Subscriber:
 async def subscriber() -> AsyncIterator[tuple[Subscriber, str]]:
     sub = Subscriber()
     port = free_port()
-    server = uvicorn.Server(uvicorn.Config(Starlette(routes=[Route("/", sub.handle, methods=["POST"])]),
-                                           host="127.0.0.1", port=port, log_level="error"))
+    server = uvicorn.Server(
+        uvicorn.Config(
+            Starlette(routes=[Route("/", sub.handle, methods=["POST"])]),
+            host="127.0.0.1",
+            port=port,
+            log_level="error",
+        )
+    )
     task = asyncio.create_task(server.serve())
     while not server.started:
         await asyncio.sleep(0.01)
@@ -63,17 +69,34 @@ async def topics(kafka: str) -> dict[str, str]:
     return names
 
 
-def _subscription(topics: dict[str, str], *, retry: int = 2, ordered: bool = True,
-                  filter: dict[str, str] | None = None) -> Subscription:
+def _subscription(
+    topics: dict[str, str],
+    *,
+    retry: int = 2,
+    ordered: bool = True,
+    filter: dict[str, str] | None = None,
+) -> Subscription:
     return Subscription(
-        name="test", topics=[topics["in"]], consumer_group=f"group-{uuid.uuid4().hex[:8]}",
-        subscriber="subscriber", ordered=ordered, initial_offset="earliest", filter=filter or {},
-        delivery=Delivery(retry=retry, backoff_policy="exponential", backoff_delay=0.05, timeout=5,
-                          dead_letter_sink="dlq"),
+        name="test",
+        topics=[topics["in"]],
+        consumer_group=f"group-{uuid.uuid4().hex[:8]}",
+        subscriber="subscriber",
+        ordered=ordered,
+        initial_offset="earliest",
+        filter=filter or {},
+        delivery=Delivery(
+            retry=retry,
+            backoff_policy="exponential",
+            backoff_delay=0.05,
+            timeout=5,
+            dead_letter_sink="dlq",
+        ),
     )
 
 
-async def _run_worker(kafka: str, sub: Subscription, url: str, topics: dict[str, str]) -> asyncio.Task[None]:
+async def _run_worker(
+    kafka: str, sub: Subscription, url: str, topics: dict[str, str]
+) -> asyncio.Task[None]:
     producer = AIOKafkaProducer(bootstrap_servers=kafka, acks="all")
     await producer.start()
     client = httpx.AsyncClient()
@@ -99,8 +122,16 @@ async def _publish(kafka: str, topic: str, *events: CloudEvent) -> None:
 
 
 def _event(n: int = 0, channel: str = "web_form") -> CloudEvent:
-    return CloudEvent.create({"type": "test.event", "source": "/test", "partitionkey": "customer-1",
-                              "channel": channel, "datacontenttype": "application/json"}, {"n": n})
+    return CloudEvent.create(
+        {
+            "type": "test.event",
+            "source": "/test",
+            "partitionkey": "customer-1",
+            "channel": channel,
+            "datacontenttype": "application/json",
+        },
+        {"n": n},
+    )
 
 
 async def _until(condition: object, timeout: float = 20.0) -> None:
@@ -134,7 +165,9 @@ def test_other_failures_are_not_retried(status: int) -> None:
 
 
 async def test_events_arrive_in_order_in_binary_mode_and_offsets_commit_after_2xx(
-    kafka: str, topics: dict[str, str], subscriber: tuple[Subscriber, str],
+    kafka: str,
+    topics: dict[str, str],
+    subscriber: tuple[Subscriber, str],
 ) -> None:
     sub, url = subscriber
     spec = _subscription(topics)
@@ -157,7 +190,9 @@ async def _until_committed(kafka: str, spec: Subscription, topics: dict[str, str
 
 
 async def test_a_5xx_is_retried_with_backoff_until_it_succeeds(
-    kafka: str, topics: dict[str, str], subscriber: tuple[Subscriber, str],
+    kafka: str,
+    topics: dict[str, str],
+    subscriber: tuple[Subscriber, str],
 ) -> None:
     sub, url = subscriber
     sub.statuses = [500, 503]
@@ -168,11 +203,16 @@ async def test_a_5xx_is_retried_with_backoff_until_it_succeeds(
     await _until_committed(kafka, spec, topics, 1)
     task.cancel()
     assert len({e["id"] for e in sub.received}) == 1
-    assert await read_events(kafka, topics["dlq"], {TopicPartition(topics["dlq"], 0): 0}, timeout=1) == []
+    assert (
+        await read_events(kafka, topics["dlq"], {TopicPartition(topics["dlq"], 0): 0}, timeout=1)
+        == []
+    )
 
 
 async def test_a_400_goes_straight_to_the_dead_letter_topic_with_knative_error_extensions(
-    kafka: str, topics: dict[str, str], subscriber: tuple[Subscriber, str],
+    kafka: str,
+    topics: dict[str, str],
+    subscriber: tuple[Subscriber, str],
 ) -> None:
     sub, url = subscriber
     sub.statuses = [400]
@@ -180,7 +220,9 @@ async def test_a_400_goes_straight_to_the_dead_letter_topic_with_knative_error_e
     original = _event()
     await _publish(kafka, topics["in"], original)
     task = await _run_worker(kafka, spec, url, topics)
-    [(key, dead)] = await read_events(kafka, topics["dlq"], {TopicPartition(topics["dlq"], 0): 0}, timeout=20)
+    [(key, dead)] = await read_events(
+        kafka, topics["dlq"], {TopicPartition(topics["dlq"], 0): 0}, timeout=20
+    )
     await _until_committed(kafka, spec, topics, 1)
     task.cancel()
     assert len(sub.received) == 1
@@ -193,37 +235,48 @@ async def test_a_400_goes_straight_to_the_dead_letter_topic_with_knative_error_e
 
 
 async def test_exhausted_retries_dead_letter_the_event(
-    kafka: str, topics: dict[str, str], subscriber: tuple[Subscriber, str],
+    kafka: str,
+    topics: dict[str, str],
+    subscriber: tuple[Subscriber, str],
 ) -> None:
     sub, url = subscriber
     sub.statuses = [503, 503, 503]
     spec = _subscription(topics, retry=2)
     await _publish(kafka, topics["in"], _event())
     task = await _run_worker(kafka, spec, url, topics)
-    [(_, dead)] = await read_events(kafka, topics["dlq"], {TopicPartition(topics["dlq"], 0): 0}, timeout=20)
+    [(_, dead)] = await read_events(
+        kafka, topics["dlq"], {TopicPartition(topics["dlq"], 0): 0}, timeout=20
+    )
     task.cancel()
     assert len(sub.received) == 3
     assert dead["knativeerrorcode"] == "503"
 
 
 async def test_an_unreachable_subscriber_is_retried_then_dead_lettered_without_a_code(
-    kafka: str, topics: dict[str, str],
+    kafka: str,
+    topics: dict[str, str],
 ) -> None:
     spec = _subscription(topics, retry=1)
     await _publish(kafka, topics["in"], _event())
     task = await _run_worker(kafka, spec, f"http://127.0.0.1:{free_port()}/", topics)
-    [(_, dead)] = await read_events(kafka, topics["dlq"], {TopicPartition(topics["dlq"], 0): 0}, timeout=20)
+    [(_, dead)] = await read_events(
+        kafka, topics["dlq"], {TopicPartition(topics["dlq"], 0): 0}, timeout=20
+    )
     task.cancel()
     assert dead.get("knativeerrorcode") is None
     assert dead["knativeerrordest"].startswith("http://127.0.0.1:")
 
 
 async def test_a_trigger_delivers_only_matching_events_and_commits_the_rest(
-    kafka: str, topics: dict[str, str], subscriber: tuple[Subscriber, str],
+    kafka: str,
+    topics: dict[str, str],
+    subscriber: tuple[Subscriber, str],
 ) -> None:
     sub, url = subscriber
     spec = _subscription(topics, ordered=False, filter={"channel": "web_form"})
-    await _publish(kafka, topics["in"], _event(1, "email"), _event(2, "web_form"), _event(3, "whatsapp"))
+    await _publish(
+        kafka, topics["in"], _event(1, "email"), _event(2, "web_form"), _event(3, "whatsapp")
+    )
     task = await _run_worker(kafka, spec, url, topics)
     await _until_committed(kafka, spec, topics, 3)
     task.cancel()

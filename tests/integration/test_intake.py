@@ -11,25 +11,42 @@ from shared.intake.submit import submit_form
 from shared.intake.web_form import SupportForm
 from tests.kafka_reading import end_offsets, read_events
 
-FORM = SupportForm.model_validate({"name": "Ada", "email": "Ada@Example.com", "phone": "+1 415 555 2671",
-                                   "subject": "Reset password", "message": "How do I reset my password?"})
+FORM = SupportForm.model_validate(
+    {
+        "name": "Ada",
+        "email": "Ada@Example.com",
+        "phone": "+1 415 555 2671",
+        "subject": "Reset password",
+        "message": "How do I reset my password?",
+    }
+)
 
 
 async def test_submission_numbers_the_ticket_and_publishes_the_message(
-    app_env: str, kafka: str, db: asyncpg.Connection,
+    app_env: str,
+    kafka: str,
+    db: asyncpg.Connection,
 ) -> None:
     since = await end_offsets(kafka, catalog.TOPIC_INCOMING)
     receipt = await submit_form(FORM)
 
     assert receipt.ticket_number == "TKT-0001"
     assert receipt.status_url.endswith(f"/api/v1/tickets/TKT-0001?token={receipt.access_token}")
-    row = await db.fetchrow("SELECT status, access_token_hash FROM tickets WHERE ticket_number = 'TKT-0001'")
+    row = await db.fetchrow(
+        "SELECT status, access_token_hash FROM tickets WHERE ticket_number = 'TKT-0001'"
+    )
     assert row["status"] == "received"
     assert row["access_token_hash"] == hash_token(receipt.access_token)
 
-    [(key, event)] = await read_events(kafka, catalog.TOPIC_INCOMING, since,
-                                       where=lambda e: json.loads(e.get_data())["ticket_number"] == "TKT-0001"
-                                       and e["partitionkey"] == "ada@example.com")
+    [(key, event)] = await read_events(
+        kafka,
+        catalog.TOPIC_INCOMING,
+        since,
+        where=lambda e: (
+            json.loads(e.get_data())["ticket_number"] == "TKT-0001"
+            and e["partitionkey"] == "ada@example.com"
+        ),
+    )
     message = read_event(event, MessageReceived)
     assert key == b"ada@example.com"
     assert event["channel"] == "web_form"
@@ -38,7 +55,9 @@ async def test_submission_numbers_the_ticket_and_publishes_the_message(
 
 
 async def test_a_failed_publish_leaves_no_ticket_behind(
-    app_env: str, db: asyncpg.Connection, monkeypatch: pytest.MonkeyPatch,
+    app_env: str,
+    db: asyncpg.Connection,
+    monkeypatch: pytest.MonkeyPatch,
 ) -> None:
     async def broker_down(topic: str, event: object) -> None:
         raise ConnectionError("broker unreachable")

@@ -14,14 +14,21 @@ from events.schemas import SCHEMA_DIR, render_schemas
 
 def _received() -> MessageReceived:
     return MessageReceived(
-        channel="web_form", customer=Customer(name="Ada", email="ada@example.com"),
-        content="How do I reset my password?", subject="Reset", received_at=datetime.now(UTC),
+        channel="web_form",
+        customer=Customer(name="Ada", email="ada@example.com"),
+        content="How do I reset my password?",
+        subject="Reset",
+        received_at=datetime.now(UTC),
     )
 
 
 def test_binary_record_carries_attributes_as_ce_headers_and_key_from_partitionkey() -> None:
-    event = new_event(_received(), source=catalog.source_of("intake-web-form"),
-                      partitionkey="ada@example.com", channel="web_form")
+    event = new_event(
+        _received(),
+        source=catalog.source_of("intake-web-form"),
+        partitionkey="ada@example.com",
+        channel="web_form",
+    )
     key, value, headers = to_record(event)
     names = dict(headers)
     assert key == b"ada@example.com"
@@ -38,7 +45,8 @@ def test_record_round_trips_to_the_same_event() -> None:
     assert back["id"] == event["id"]
     assert back["partitionkey"] == "k"
     assert read_event(back, MessageReceived) == _received().model_copy(
-        update={"received_at": read_event(back, MessageReceived).received_at})
+        update={"received_at": read_event(back, MessageReceived).received_at}
+    )
 
 
 def test_consumer_rejects_an_event_type_it_does_not_handle() -> None:
@@ -48,7 +56,9 @@ def test_consumer_rejects_an_event_type_it_does_not_handle() -> None:
 
 
 def test_consumer_rejects_data_that_does_not_validate() -> None:
-    event = CloudEvent.create({"type": catalog.MESSAGE_RECEIVED, "source": "/s"}, {"channel": "fax"})
+    event = CloudEvent.create(
+        {"type": catalog.MESSAGE_RECEIVED, "source": "/s"}, {"channel": "fax"}
+    )
     with pytest.raises(InvalidEvent, match="invalid"):
         read_event(event, MessageReceived)
 

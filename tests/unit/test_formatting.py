@@ -16,7 +16,9 @@ def test_email_body_is_cut_but_signature_kept_when_over_limit() -> None:
 
 
 def test_web_reply_is_plain_text_without_greeting() -> None:
-    assert format_reply("web_form", "  Plain answer. ", customer_name="Ada", limit=2000) == ["Plain answer."]
+    assert format_reply("web_form", "  Plain answer. ", customer_name="Ada", limit=2000) == [
+        "Plain answer."
+    ]
 
 
 def test_whatsapp_reply_is_split_under_twilio_limit() -> None:

@@ -7,7 +7,9 @@ def test_email_is_lower_cased_and_trimmed() -> None:
     assert normalize_email("  Ada@Example.COM ") == "ada@example.com"
 
 
-@pytest.mark.parametrize("bad", ["", "ada", "ada@", "@example.com", "ada@@example.com", "a b@example.com"])
+@pytest.mark.parametrize(
+    "bad", ["", "ada", "ada@", "@example.com", "ada@@example.com", "a b@example.com"]
+)
 def test_malformed_email_is_rejected(bad: str) -> None:
     with pytest.raises(InvalidIdentifier):
         normalize_email(bad)

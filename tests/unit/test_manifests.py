@@ -6,7 +6,14 @@ from shared.devstack.manifests import Delivery, load, parse_duration
 
 @pytest.mark.parametrize(
     ("text", "seconds"),
-    [("PT0.2S", 0.2), ("PT30S", 30), ("PT1M30S", 90), ("PT2H", 7200), ("P1D", 86400), ("P1DT1S", 86401)],
+    [
+        ("PT0.2S", 0.2),
+        ("PT30S", 30),
+        ("PT1M30S", 90),
+        ("PT2H", 7200),
+        ("P1D", 86400),
+        ("P1DT1S", 86401),
+    ],
 )
 def test_iso8601_durations(text: str, seconds: float) -> None:
     assert parse_duration(text) == pytest.approx(seconds)
@@ -30,7 +37,12 @@ def test_linear_backoff_grows_by_the_delay() -> None:
 
 def test_no_delivery_spec_means_knative_defaults() -> None:
     d = Delivery.from_spec(None)
-    assert (d.retry, d.backoff_policy, d.backoff_delay, d.timeout) == (10, "exponential", 0.3, 600.0)
+    assert (d.retry, d.backoff_policy, d.backoff_delay, d.timeout) == (
+        10,
+        "exponential",
+        0.3,
+        600.0,
+    )
 
 
 def test_agent_runner_source_reads_incoming_with_a_dead_letter_sink() -> None:

@@ -9,15 +9,28 @@ from shared.agent.offline_model import OFFLINE_MODEL_NAME, OfflineModel
 
 async def _step(items: list[dict[str, Any]]) -> Any:
     response = await OfflineModel().get_response(
-        None, items, ModelSettings(), [], None, [], ModelTracing.DISABLED,
-        previous_response_id=None, conversation_id=None, prompt=None,
+        None,
+        items,
+        ModelSettings(),
+        [],
+        None,
+        [],
+        ModelTracing.DISABLED,
+        previous_response_id=None,
+        conversation_id=None,
+        prompt=None,
     )
     [item] = response.output
     return item
 
 
 def _call(name: str, call_id: str, arguments: dict[str, Any] | None = None) -> dict[str, Any]:
-    return {"type": "function_call", "name": name, "call_id": call_id, "arguments": json.dumps(arguments or {})}
+    return {
+        "type": "function_call",
+        "name": name,
+        "call_id": call_id,
+        "arguments": json.dumps(arguments or {}),
+    }
 
 
 def _output(call_id: str, output: str) -> dict[str, Any]:
@@ -30,20 +43,27 @@ async def test_first_step_is_always_create_ticket() -> None:
 
 
 async def test_after_the_ticket_it_sends_a_response_naming_the_ticket() -> None:
-    item = await _step([
-        {"role": "user", "content": "How do I reset my password?"},
-        _call("create_ticket", "c1"), _output("c1", '{"ticket_number": "TKT-0042", "status": "open"}'),
-    ])
+    item = await _step(
+        [
+            {"role": "user", "content": "How do I reset my password?"},
+            _call("create_ticket", "c1"),
+            _output("c1", '{"ticket_number": "TKT-0042", "status": "open"}'),
+        ]
+    )
     assert item.name == "send_response"
     assert "TKT-0042" in json.loads(item.arguments)["message"]
 
 
 async def test_after_responding_it_finishes_with_a_message() -> None:
-    item = await _step([
-        {"role": "user", "content": "Hi"},
-        _call("create_ticket", "c1"), _output("c1", '{"ticket_number": "TKT-0001"}'),
-        _call("send_response", "c2", {"message": "x"}), _output("c2", "{}"),
-    ])
+    item = await _step(
+        [
+            {"role": "user", "content": "Hi"},
+            _call("create_ticket", "c1"),
+            _output("c1", '{"ticket_number": "TKT-0001"}'),
+            _call("send_response", "c2", {"message": "x"}),
+            _output("c2", "{}"),
+        ]
+    )
     assert item.type == "message"
 
 

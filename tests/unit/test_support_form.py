@@ -5,8 +5,12 @@ from pydantic import ValidationError
 
 from shared.intake.web_form import FORM_SCHEMA_DIR, SupportForm, render_form_schemas
 
-VALID = {"name": "Ada", "email": "Ada@Example.com", "subject": "Reset password",
-         "message": "How do I reset my password?"}
+VALID = {
+    "name": "Ada",
+    "email": "Ada@Example.com",
+    "subject": "Reset password",
+    "message": "How do I reset my password?",
+}
 
 
 def test_valid_form_is_normalised() -> None:
@@ -21,8 +25,16 @@ def test_blank_phone_means_no_phone() -> None:
 
 @pytest.mark.parametrize(
     ("field", "value"),
-    [("name", ""), ("email", "nope"), ("phone", "12"), ("subject", "hi"), ("message", "too short"),
-     ("category", "sales"), ("priority", "urgent"), ("message", "x" * 5001)],
+    [
+        ("name", ""),
+        ("email", "nope"),
+        ("phone", "12"),
+        ("subject", "hi"),
+        ("message", "too short"),
+        ("category", "sales"),
+        ("priority", "urgent"),
+        ("message", "x" * 5001),
+    ],
 )
 def test_each_rule_names_the_bad_field(field: str, value: str) -> None:
     with pytest.raises(ValidationError) as info:
@@ -37,4 +49,6 @@ def test_whitespace_does_not_count_towards_minimum_length() -> None:
 
 def test_browser_rules_are_generated_from_the_server_models() -> None:
     for name, text in render_form_schemas().items():
-        assert (Path(FORM_SCHEMA_DIR) / name).read_text() == text, f"{name} is stale: run `fte events schemas`"
+        assert (Path(FORM_SCHEMA_DIR) / name).read_text() == text, (
+            f"{name} is stale: run `fte events schemas`"
+        )
