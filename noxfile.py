@@ -2,15 +2,17 @@
 
 from __future__ import annotations
 
+import os
+import shutil
+
 import nox
 
-nox.options.default_venv_backend = (
-    "virtualenv"  # pip, not uv: torch must come from the local CPU wheel
-)
+nox.options.default_venv_backend = "virtualenv"  # pip, not uv: torch must come from the local CPU wheel
 nox.options.sessions = ["tests"]
 nox.options.reuse_existing_virtualenvs = True
 
 PYTHON = "3.11"
+WEB_FORM = "web-form"
 
 
 def _install(session: nox.Session, *extras: str) -> None:
@@ -18,22 +20,44 @@ def _install(session: nox.Session, *extras: str) -> None:
     session.install("-e", f".[{','.join(extras)}]" if extras else ".")
 
 
-def _pytest(session: nox.Session, *args: str) -> None:
-    session.run("python", "-m", "pytest", *args, *session.posargs)
+def _web_form(session: nox.Session, *, test: bool) -> None:
+    """npm ci, the component tests when asked, and the build the gateway serves at ``/``."""
+    if shutil.which("npm") is None:
+        session.error("the web form needs Node.js 20+ and npm (Debian: apt-get install nodejs npm)")
+    with session.chdir(WEB_FORM):
+        session.run("npm", "ci", "--no-audit", "--no-fund", "--loglevel=error", external=True)
+        if test:
+            session.run("npm", "test", external=True)
+        session.run("npm", "run", "build", external=True)
+
+
+def _chromium(session: nox.Session) -> None:
+    """The browser tests drive Debian's chromium; Playwright never downloads its own."""
+    if shutil.which("chromium"):
+        return
+    if os.geteuid() != 0:
+        session.error("the browser tests need Debian's chromium: sudo apt-get install -y chromium")
+    session.run("apt-get", "update", "-qq", external=True)
+    session.run(
+        "apt-get", "install", "-y", "-qq", "--no-install-recommends", "chromium", external=True
+    )
 
 
 @nox.session(python=PYTHON)
 def dev(session: nox.Session) -> None:
     """Run the whole system on the embedded stack and print its URLs (Ctrl-C stops it)."""
     _install(session, "dev")
+    _web_form(session, test=False)
     session.run("fte", "dev", *session.posargs)
 
 
 @nox.session(python=PYTHON)
 def tests(session: nox.Session) -> None:
-    """The whole suite on the embedded stack: unit, integration, contract, end to end."""
+    """The whole suite: web-form component tests, then pytest (unit → browser end to end)."""
     _install(session, "test")
-    _pytest(session, "-p", "no:cacheprovider", "-q", "-ra")
+    _chromium(session)
+    _web_form(session, test=True)
+    session.run("python", "-m", "pytest", "-p", "no:cacheprovider", "-q", "-ra", *session.posargs)
 
 
 @nox.session(python=PYTHON)
@@ -48,6 +72,6 @@ def lint(session: nox.Session) -> None:
 
 @nox.session(python=PYTHON)
 def bench(session: nox.Session) -> None:
-    """Latency figures of the running system, against the bare-function baseline measured alongside."""
+    """Latency figures of the running system, against a baseline measured in the same run."""
     _install(session, "dev")
     session.run("python", "-m", "benchmarks.intake_latency", *session.posargs)

@@ -1,14 +1,22 @@
-"""intake-web-form: POST /api/v1/support/form → ticket number now, the agent's answer later."""
+"""intake-web-form: the web channel's intake.
+
+POST /api/v1/support/form                → 202 with the ticket number, the agent's answer later
+POST /api/v1/tickets/{number}/messages   → 202, a follow-up on that ticket (needs its token)
+"""
 
 from __future__ import annotations
+
+import re
 
 from functions_framework.aio import http
 from starlette.requests import Request
 from starlette.responses import JSONResponse
 
-from shared.http_api import BadRequest, read_json
-from shared.intake.submit import submit_form
-from shared.intake.web_form import SupportForm
+from shared.http_api import BadRequest, bearer_or_query_token, read_json
+from shared.intake.submit import submit_follow_up, submit_form
+from shared.intake.web_form import FollowUp, Receipt, SupportForm
+
+FOLLOW_UP_PATH = re.compile(r"^/api/v1/tickets/(?P<number>[^/]+)/messages/?$")
 
 
 @http
@@ -17,8 +25,16 @@ async def intake_web_form(request: Request) -> JSONResponse:
     try:
         if request.method != "POST":
             raise BadRequest(405, "use POST")
-        form = await read_json(request, SupportForm)
+        receipt = await _receive(request)
     except BadRequest as exc:
         return exc.response()
-    receipt = await submit_form(form)
     return JSONResponse(receipt.model_dump(), status_code=202)
+
+
+async def _receive(request: Request) -> Receipt:
+    follow_up = FOLLOW_UP_PATH.match(request.url.path)
+    if follow_up:
+        message = await read_json(request, FollowUp)
+        number = follow_up["number"].upper()
+        return await submit_follow_up(number, bearer_or_query_token(request), message)
+    return await submit_form(await read_json(request, SupportForm))

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from uuid import UUID
 
 from shared.db.pool import Connection
@@ -55,6 +56,20 @@ async def resolve_customer(
                 )
         assert customer_id is not None
         return customer_id
+
+
+@dataclass(frozen=True)
+class Profile:
+    name: str | None
+    email: str | None
+    phone: str | None
+
+
+async def profile(conn: Connection, customer_id: UUID) -> Profile:
+    """The customer's name and current identifiers, as a reply or a follow-up addresses them."""
+    name = await conn.fetchval("SELECT name FROM customers WHERE id = $1", customer_id)
+    ids = await identifiers_of(conn, customer_id)
+    return Profile(name=name, email=ids.get("email"), phone=ids.get("phone"))
 
 
 async def identifiers_of(conn: Connection, customer_id: UUID) -> dict[str, str]:

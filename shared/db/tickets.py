@@ -80,7 +80,9 @@ async def open_ticket(
                 customer_id = EXCLUDED.customer_id,
                 conversation_id = EXCLUDED.conversation_id,
                 access_token_hash = coalesce(tickets.access_token_hash, EXCLUDED.access_token_hash),
-                status = CASE WHEN tickets.status = 'received' THEN 'open' ELSE tickets.status END,
+                -- a new message reopens a ticket the agent answered; a person's ticket stays theirs
+                status = CASE WHEN tickets.status IN ('received', 'answered', 'resolved')
+                              THEN 'open' ELSE tickets.status END,
                 updated_at = now()
             RETURNING {_COLUMNS}""",
         ticket_number,

@@ -7,11 +7,13 @@ from datetime import UTC, datetime
 from events import catalog
 from events.envelope import new_event
 from events.models import Customer, MessageReceived
-from shared.access import hash_token, new_token
+from shared.access import hash_token, new_token, token_matches
 from shared.config import get_settings
-from shared.db import get_pool, tickets
-from shared.intake.web_form import Receipt, SupportForm, status_url
+from shared.db import customers, get_pool, tickets
+from shared.http_api import BadRequest
+from shared.intake.web_form import FollowUp, Receipt, SupportForm, status_url
 from shared.publisher import publish
+from shared.ticket_status import TICKET_NUMBER
 
 SOURCE = catalog.source_of("intake-web-form")
 
@@ -51,3 +53,41 @@ async def submit_form(form: SupportForm) -> Receipt:
         )
     url = status_url(ticket.ticket_number, token, get_settings().public_base_url)
     return Receipt(ticket_number=ticket.ticket_number, status_url=url, access_token=token)
+
+
+async def submit_follow_up(ticket_number: str, token: str | None, follow_up: FollowUp) -> Receipt:
+    """Publish a follow-up on an existing ticket, for the holder of its token only.
+
+    The customer is the ticket's customer, so the follow-up joins the same conversation and
+    partition key. Until the first message is handled the ticket has no customer yet: 409.
+    """
+    pool = await get_pool()
+    async with pool.acquire() as conn:
+        ticket = None
+        if TICKET_NUMBER.match(ticket_number):
+            ticket = await tickets.get_by_number(conn, ticket_number)
+        if ticket is None or not token_matches(token, ticket.access_token_hash):
+            raise BadRequest(404, "no ticket with that number for this token")
+        if ticket.customer_id is None:
+            raise BadRequest(409, "your first message is still being handled; try again shortly")
+        known = await customers.profile(conn, ticket.customer_id)
+    customer = Customer(name=known.name, email=known.email, phone=known.phone)
+    data = MessageReceived(
+        channel="web_form",
+        customer=customer,
+        content=follow_up.message,
+        subject=ticket.subject,
+        category=ticket.category,
+        priority=ticket.priority,
+        ticket_number=ticket.ticket_number,
+        received_at=datetime.now(UTC),
+    )
+    await publish(
+        catalog.TOPIC_INCOMING,
+        new_event(data, source=SOURCE, partitionkey=customer.key, channel="web_form"),
+    )
+    assert token is not None
+    url = status_url(ticket.ticket_number, token, get_settings().public_base_url)
+    return Receipt(
+        ticket_number=ticket.ticket_number, status_url=url, access_token=token, status=ticket.status
+    )

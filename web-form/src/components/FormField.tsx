@@ -43,12 +43,15 @@ export function FormField({ id, name, label, required, hint, error, aside, child
         </p>
       ) : null}
       {children(control)}
-      {error ? (
-        <p className="field__error" id={errorId}>
-          <span aria-hidden="true">⚠ </span>
-          {error}
-        </p>
-      ) : null}
+      {/* The slot is always there, so an error appearing on blur never moves the button being clicked. */}
+      <p className="field__error" id={errorId}>
+        {error ? (
+          <>
+            <span aria-hidden="true">⚠ </span>
+            {error}
+          </>
+        ) : null}
+      </p>
       {aside}
     </div>
   );

@@ -21,6 +21,7 @@ import {
 } from '../validation';
 import { FormField } from './FormField';
 import { SuccessMessage } from './SuccessMessage';
+import { keepFocusOnPress } from './keepFocusOnPress';
 
 const INITIAL = initialValues(rules, SUPPORT_FORM_FIELDS);
 
@@ -212,7 +213,7 @@ export function SupportForm({ apiBase = DEFAULT_API_BASE, onSubmitted }: Support
         ) : null}
 
         <div className="form__actions">
-          <button type="submit" className="button button--primary" disabled={submitting} aria-busy={submitting}>
+          <button type="submit" className="button button--primary" onMouseDown={keepFocusOnPress} disabled={submitting} aria-busy={submitting}>
             {submitting ? (
               <>
                 <span className="spinner" aria-hidden="true" />
