@@ -71,6 +71,14 @@ def lint(session: nox.Session) -> None:
 
 
 @nox.session(python=PYTHON)
+def eval(session: nox.Session) -> None:
+    """The agent on labelled tickets: the repo's own by default, or ``-- --tickets F --kb DIR --json``."""
+    _install(session)
+    args = session.posargs or ["--tickets", "shared/context/sample-tickets.json", "--kb", "shared/context"]
+    session.run("fte", "eval", *args)
+
+
+@nox.session(python=PYTHON)
 def bench(session: nox.Session) -> None:
     """Latency figures of the running system, against a baseline measured in the same run."""
     _install(session, "dev")

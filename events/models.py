@@ -70,4 +70,16 @@ class ReplyReady(EventData):
     in_reply_to: str = Field(description="id of the event this answers")
 
 
-EVENT_MODELS: tuple[type[EventData], ...] = (MessageReceived, ReplyReady)
+class TicketEscalated(EventData):
+    """A ticket handed to a person, with the reason code ops route and report on."""
+
+    event_type: ClassVar[str] = catalog.ESCALATED
+
+    channel: Channel
+    ticket_number: str
+    reason: str = Field(description="pricing_inquiry, refund_request, legal, human_requested, …")
+    note: str | None = Field(default=None, description="for the person taking over; no customer text")
+    priority: str = "medium"
+
+
+EVENT_MODELS: tuple[type[EventData], ...] = (MessageReceived, ReplyReady, TicketEscalated)

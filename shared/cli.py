@@ -79,6 +79,12 @@ def _schemas(args: argparse.Namespace) -> int:
     return 0
 
 
+def _eval(args: argparse.Namespace) -> int:
+    from shared.evaluation.run import run_eval
+
+    return run_eval(args.tickets, args.kb, args.json)
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="fte", description=__doc__)
     commands = parser.add_subparsers(dest="command", required=True)
@@ -110,6 +116,14 @@ def build_parser() -> argparse.ArgumentParser:
     )
     schemas = events.add_parser("schemas", help="regenerate the JSON Schemas of events and forms")
     schemas.set_defaults(run=_schemas)
+
+    ev = commands.add_parser(
+        "eval", help="run labelled tickets through the agent runner on a fresh database and score it"
+    )
+    ev.add_argument("--tickets", type=Path, required=True, help="JSON array of labelled tickets")
+    ev.add_argument("--kb", type=Path, required=True, help="directory of markdown docs to ingest")
+    ev.add_argument("--json", action="store_true", help="end with one line of JSON with the figures")
+    ev.set_defaults(run=_eval)
     return parser
 
 

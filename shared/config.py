@@ -22,6 +22,9 @@ class Settings(BaseSettings):
     openai_base_url: str | None = None
     openai_model: str = "gpt-4o-mini"
     agent_timeout_seconds: float = 20.0
+    history_limit: int = 20
+    kb_search_limit: int = 3
+    kb_min_similarity: float = 0.35
 
 
 @lru_cache(maxsize=1)

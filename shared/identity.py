@@ -21,8 +21,12 @@ def normalize_email(raw: str) -> str:
     return valid.normalized.lower()
 
 
-def normalize_phone(raw: str, default_region: str = "US") -> str:
-    """Return the number in E.164; accepts Twilio's ``whatsapp:+…`` form."""
+def normalize_phone(raw: str, default_region: str = "US", *, strict: bool = True) -> str:
+    """Return the number in E.164; accepts Twilio's ``whatsapp:+…`` form.
+
+    ``strict`` also requires the number to be in an assigned range; without it a number of a
+    possible length is enough (fictional test ranges such as +44 7700 900xxx pass).
+    """
     text = raw.strip()
     if text.lower().startswith(WHATSAPP_PREFIX):
         text = text[len(WHATSAPP_PREFIX) :]
@@ -30,6 +34,7 @@ def normalize_phone(raw: str, default_region: str = "US") -> str:
         number = phonenumbers.parse(text, default_region)
     except phonenumbers.NumberParseException as exc:
         raise InvalidIdentifier(f"not a phone number: {exc}") from exc
-    if not phonenumbers.is_valid_number(number):
+    valid = phonenumbers.is_valid_number if strict else phonenumbers.is_possible_number
+    if not valid(number):
         raise InvalidIdentifier("not a valid phone number")
     return phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.E164)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import concurrent.futures
 import itertools
 import os
 import tempfile
@@ -18,9 +19,12 @@ from shared.db.migrations import migrate
 from shared.devstack import manifests
 from shared.devstack.broker import ensure_topics, start_tansu
 from shared.devstack.postgres import start_postgres, stop_postgres
+from shared.kb.ingest import ingest_directory
 from shared.publisher import close_producer
 
 TEMPLATE = "fte_template"
+KB_TEMPLATE = "fte_template_kb"
+CONTEXT_DIR = Path(__file__).resolve().parents[1] / "shared" / "context"
 _db_numbers = itertools.count(1)
 
 
@@ -47,12 +51,36 @@ def postgres(work_dir: Path) -> Iterator[object]:
     stop_postgres(server)
 
 
+@pytest.fixture(scope="session")
+def kb_template(postgres: object) -> str:
+    """A template with the company's knowledge base ingested: built once, on first use."""
+
+    async def build() -> None:
+        conn = await asyncpg.connect(postgres.get_uri())  # type: ignore[attr-defined]
+        await conn.execute(f"CREATE DATABASE {KB_TEMPLATE} TEMPLATE {TEMPLATE}")
+        await conn.close()
+        conn = await asyncpg.connect(postgres.get_uri(KB_TEMPLATE))  # type: ignore[attr-defined]
+        await ingest_directory(conn, CONTEXT_DIR, progress=False)
+        await conn.close()
+
+    # Its own loop in its own thread: it may first be asked for from inside a running test loop.
+    with concurrent.futures.ThreadPoolExecutor(1) as pool:
+        pool.submit(asyncio.run, build()).result()
+    return KB_TEMPLATE
+
+
 @pytest.fixture
-async def database_url(postgres: object) -> str:
-    """A fresh, migrated database for this test alone (a copy of the template)."""
+async def database_url(postgres: object, request: pytest.FixtureRequest) -> str:
+    """A fresh, migrated database for this test alone (a copy of a template).
+
+    Tests marked ``knowledge_base`` get the company docs already ingested.
+    """
+    template = TEMPLATE
+    if request.node.get_closest_marker("knowledge_base"):
+        template = request.getfixturevalue("kb_template")
     name = f"test_{os.getpid()}_{next(_db_numbers)}"
     conn = await asyncpg.connect(postgres.get_uri())  # type: ignore[attr-defined]
-    await conn.execute(f"CREATE DATABASE {name} TEMPLATE {TEMPLATE}")
+    await conn.execute(f"CREATE DATABASE {name} TEMPLATE {template}")
     await conn.close()
     return str(postgres.get_uri(name))  # type: ignore[attr-defined]
 

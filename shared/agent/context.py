@@ -21,8 +21,19 @@ class TurnContext:
     message: MessageReceived
     customer_id: UUID
     conversation_id: UUID
+    max_kb_searches: int = 2
+    sentiment: float | None = None
     ticket: Ticket | None = None
     tools_called: list[str] = field(default_factory=list)
     outbox: list[tuple[str, CloudEvent]] = field(default_factory=list)
+    searches: int = 0
+    kb_hits: int = 0
+    top_passage: str | None = None  # title of the best passage of the latest search
     replied: bool = False
     escalation_reason: str | None = None
+
+    @property
+    def text(self) -> str:
+        """What the customer wrote, subject first: what the rules and the search read."""
+        subject = self.message.subject
+        return f"{subject}\n{self.message.content}" if subject else self.message.content

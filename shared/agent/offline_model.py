@@ -20,6 +20,9 @@ from openai.types.responses import (
     ResponseOutputText,
 )
 
+from shared.agent.handover import handover_message
+from shared.kb.passages import TITLE_SEPARATOR
+
 OFFLINE_MODEL_NAME = "offline-deterministic-v1"
 
 
@@ -71,17 +74,37 @@ def _json(text: str | None) -> dict[str, Any]:
 
 
 class OfflineModel(Model):
-    """Decides the next step from the transcript alone, the same way every time."""
+    """Decides the next step from the transcript alone, the same way every time.
+
+    Order: create_ticket → get_customer_history → search_knowledge_base (a second, keyword-only
+    search when the first finds nothing) → send_response built from the best passage, or
+    escalate_to_human("kb_miss") and a handover message when both searches come back empty.
+    """
 
     name = OFFLINE_MODEL_NAME
 
     def _next_step(self, t: _Transcript, tools: list[str]) -> tuple[str, dict[str, Any]] | str:
         if not t.called("create_ticket"):
             return "create_ticket", {}
-        if not t.called("send_response"):
-            ticket = _json(t.outputs.get("create_ticket")).get("ticket_number", "your ticket")
-            return "send_response", {"message": _acknowledgement(ticket)}
-        return "Done."
+        if "get_customer_history" in tools and not t.called("get_customer_history"):
+            return "get_customer_history", {}
+        if t.called("send_response"):
+            return "Done."
+        if t.called("escalate_to_human"):
+            return "send_response", {"message": handover_message("kb_miss")}
+        passages = _json(t.outputs.get("search_knowledge_base")).get("passages") or []
+        if passages:
+            return "send_response", {"message": _answer(passages[0])}
+        searches = t.called("search_knowledge_base")
+        if "search_knowledge_base" in tools and searches < 2:
+            question = _question(t.question)
+            return "search_knowledge_base", {
+                "query": question if searches == 0 else _keywords(question)
+            }
+        return "escalate_to_human", {
+            "reason": "kb_miss",
+            "note": "no passage answered the question",
+        }
 
     async def get_response(
         self,
@@ -129,8 +152,73 @@ class OfflineModel(Model):
         raise NotImplementedError("the offline model does not stream")
 
 
-def _acknowledgement(ticket_number: str) -> str:
-    return (
-        f"Thanks for getting in touch. Your request is logged as {ticket_number}, "
-        "and we will follow up here with an answer."
+_STOPWORDS = frozenset(
+    [
+        "a",
+        "an",
+        "and",
+        "are",
+        "can",
+        "could",
+        "do",
+        "does",
+        "for",
+        "from",
+        "have",
+        "hello",
+        "hi",
+        "how",
+        "i",
+        "i'm",
+        "in",
+        "is",
+        "it",
+        "me",
+        "my",
+        "of",
+        "on",
+        "or",
+        "our",
+        "please",
+        "should",
+        "thanks",
+        "that",
+        "the",
+        "there",
+        "this",
+        "to",
+        "was",
+        "we",
+        "what",
+        "when",
+        "where",
+        "which",
+        "why",
+        "will",
+        "with",
+        "you",
+        "your",
+    ]
+)
+
+
+def _question(model_input: str) -> str:
+    """The customer's words: the runner's input without its Channel/Subject header lines."""
+    lines = [ln for ln in model_input.splitlines() if not ln.startswith(("Channel:", "Subject:"))]
+    subject = next(
+        (ln[8:].strip() for ln in model_input.splitlines() if ln.startswith("Subject:")), ""
     )
+    body = " ".join(ln.strip() for ln in lines if ln.strip())
+    return f"{subject}. {body}" if subject else body
+
+
+def _keywords(question: str) -> str:
+    words = [w.strip(".,!?;:()\"'") for w in question.lower().split()]
+    return " ".join(w for w in words if len(w) > 2 and w not in _STOPWORDS)
+
+
+def _answer(passage: dict[str, Any]) -> str:
+    """A short answer from the best passage: its title as the topic, its text as the steps."""
+    topic = str(passage.get("title", "")).split(TITLE_SEPARATOR)[-1]
+    content = str(passage.get("content", "")).strip()
+    return f"Thanks for reaching out! Here is what our guide on {topic.lower()} says:\n\n{content}"

@@ -2,23 +2,29 @@
 
 from __future__ import annotations
 
+import asyncio
 import logging
 import time
 from dataclasses import dataclass
 
-from agents import Model, RunConfig, Runner
+from agents import InputGuardrailTripwireTriggered, Model, RunConfig, Runner
 from cloudevents.http import CloudEvent
 
 from events.envelope import read_event
 from events.models import MessageReceived
+from shared.agent import actions
 from shared.agent.context import TurnContext
+from shared.agent.handover import handover_message
 from shared.agent.models import model_name, select_model
+from shared.agent.rules import load_rules
 from shared.agent.support_agent import build_agent
 from shared.config import get_settings
 from shared.db import conversations, customers, get_pool, processed_events
+from shared.db.pool import Connection
 from shared.publisher import publish
 
 CONSUMER = "agent-runner"
+MAX_TURNS = 12
 log = logging.getLogger(__name__)
 
 _model: Model | None = None
@@ -36,6 +42,10 @@ class Outcome:
     duplicate: bool
     ticket_number: str | None = None
     tools_called: tuple[str, ...] = ()
+    escalation_reason: str | None = None
+    kb_hits: int = 0
+    top_passage: str | None = None
+    latency_ms: float = 0.0
 
 
 async def handle_message(event: CloudEvent) -> Outcome:
@@ -47,58 +57,96 @@ async def handle_message(event: CloudEvent) -> Outcome:
     message = read_event(event, MessageReceived)
     event_id = str(event["id"])
     started = time.perf_counter()
-    model = get_model()
     pool = await get_pool()
     async with pool.acquire() as conn, conn.transaction():
         if not await processed_events.claim(conn, CONSUMER, event_id):
             log.info("event %s already handled", event_id)
             return Outcome(duplicate=True)
-        customer_id = await customers.resolve_customer(
-            conn,
-            email=message.customer.email,
-            phone=message.customer.phone,
-            name=message.customer.name,
-        )
-        conversation_id = await conversations.open_or_resume(conn, customer_id, message.channel)
-        turn = TurnContext(
-            conn=conn,
-            event_id=event_id,
-            message=message,
-            customer_id=customer_id,
-            conversation_id=conversation_id,
-        )
-        await Runner.run(
-            build_agent(),
-            message.content,
-            context=turn,
-            max_turns=10,
-            run_config=RunConfig(model=model, tracing_disabled=True),
-        )
-        if turn.ticket is None or not turn.tools_called or turn.tools_called[0] != "create_ticket":
+        turn = await _start_turn(conn, event_id, message)
+        await _run_agent(turn)
+        if turn.ticket is None or turn.tools_called[:1] != ["create_ticket"]:
             raise RuntimeError("the agent did not open the ticket first")
-        for topic, reply in turn.outbox:
-            await publish(topic, reply)
-        await conn.execute(
-            """INSERT INTO agent_metrics (event_id, ticket_id, channel, model, latency_ms, tools_called,
-                                          escalated, escalation_reason)
-               VALUES ($1, $2, $3, $4, $5, $6, $7, $8)""",
-            event_id,
-            turn.ticket.id,
-            message.channel,
-            model_name(model),
-            (time.perf_counter() - started) * 1000,
-            turn.tools_called,
-            turn.escalation_reason is not None,
-            turn.escalation_reason,
-        )
+        for topic, outgoing in turn.outbox:
+            await publish(topic, outgoing)
+        latency_ms = (time.perf_counter() - started) * 1000
+        await _record_metrics(conn, turn, latency_ms)
     log.info(
-        "event %s handled: ticket %s, tools %s",
+        "event %s handled: ticket %s, tools %s, escalated %s",
         event_id,
         turn.ticket.ticket_number,
         turn.tools_called,
+        turn.escalation_reason,
     )
     return Outcome(
         duplicate=False,
         ticket_number=turn.ticket.ticket_number,
         tools_called=tuple(turn.tools_called),
+        escalation_reason=turn.escalation_reason,
+        kb_hits=turn.kb_hits,
+        top_passage=turn.top_passage,
+        latency_ms=latency_ms,
+    )
+
+
+async def _start_turn(conn: Connection, event_id: str, message: MessageReceived) -> TurnContext:
+    customer_id = await customers.resolve_customer(
+        conn, email=message.customer.email, phone=message.customer.phone, name=message.customer.name
+    )
+    conversation_id = await conversations.open_or_resume(conn, customer_id, message.channel)
+    return TurnContext(
+        conn=conn,
+        event_id=event_id,
+        message=message,
+        customer_id=customer_id,
+        conversation_id=conversation_id,
+        max_kb_searches=load_rules().max_kb_searches,
+    )
+
+
+async def _run_agent(turn: TurnContext) -> None:
+    """The Runner, bounded in turns and time; the hard rules and a silent model both hand over."""
+    model = get_model()
+    try:
+        await asyncio.wait_for(
+            Runner.run(
+                build_agent(),
+                _model_input(turn),
+                context=turn,
+                max_turns=MAX_TURNS,
+                run_config=RunConfig(model=model, tracing_disabled=True),
+            ),
+            timeout=get_settings().agent_timeout_seconds,
+        )
+    except InputGuardrailTripwireTriggered as tripped:
+        reason = tripped.guardrail_result.output.output_info.reason
+        await actions.hand_over(turn, reason)
+        return
+    if turn.ticket is None:
+        raise RuntimeError("the agent finished without opening a ticket")
+    if not turn.replied:  # the model stopped without answering: a person takes over
+        await actions.escalate(turn, "agent_error", note="the agent gave no answer")
+        await actions.respond(turn, handover_message("agent_error"))
+
+
+def _model_input(turn: TurnContext) -> str:
+    m = turn.message
+    header = f"Channel: {m.channel}\n" + (f"Subject: {m.subject}\n" if m.subject else "")
+    return f"{header}\n{m.content}"
+
+
+async def _record_metrics(conn: Connection, turn: TurnContext, latency_ms: float) -> None:
+    assert turn.ticket is not None
+    await conn.execute(
+        """INSERT INTO agent_metrics (event_id, ticket_id, channel, model, latency_ms, tools_called,
+                                      escalated, escalation_reason, sentiment)
+           VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)""",
+        turn.event_id,
+        turn.ticket.id,
+        turn.message.channel,
+        model_name(get_model()),
+        latency_ms,
+        turn.tools_called,
+        turn.escalation_reason is not None,
+        turn.escalation_reason,
+        turn.sentiment,
     )

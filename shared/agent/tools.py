@@ -1,19 +1,28 @@
-"""The agent's tools. Each works inside the turn's transaction; ``create_ticket`` must come first."""
+"""The agent's five tools: typed arguments, typed JSON results, logic in ``actions``."""
 
 from __future__ import annotations
 
-from agents import RunContextWrapper, function_tool
+from collections.abc import Awaitable, Callable
+from typing import Literal, TypeVar
+
+from agents import FunctionTool, RunContextWrapper, function_tool
 from pydantic import BaseModel
 
-from events import catalog
-from events.envelope import derived_id, new_event
-from events.models import ReplyReady
+from shared.agent import actions
 from shared.agent.context import TurnContext
-from shared.agent.formatting import format_reply
-from shared.db import messages, tickets
 
-SOURCE = catalog.source_of("agent-runner")
-TICKET_FIRST = "refused: call create_ticket before any other tool"
+EscalationReason = Literal[
+    "pricing_inquiry",
+    "refund_request",
+    "legal",
+    "human_requested",
+    "profanity",
+    "shouting",
+    "negative_sentiment",
+    "kb_miss",
+    "agent_error",
+]
+T = TypeVar("T")
 
 
 class ToolResult(BaseModel):
@@ -23,9 +32,36 @@ class ToolResult(BaseModel):
         return self.model_dump_json()
 
 
+class Refused(ToolResult):
+    refused: str
+
+
 class TicketCreated(ToolResult):
     ticket_number: str
     status: str
+
+
+class HistoryEntry(ToolResult):
+    role: str
+    channel: str
+    ticket_number: str | None
+    content: str
+    created_at: str
+
+
+class CustomerHistory(ToolResult):
+    messages: list[HistoryEntry]
+
+
+class Passage(ToolResult):
+    title: str
+    content: str
+    score: float
+
+
+class SearchResults(ToolResult):
+    passages: list[Passage]
+    searches_left: int
 
 
 class ResponseSent(ToolResult):
@@ -34,99 +70,108 @@ class ResponseSent(ToolResult):
     parts: int
 
 
-def _note(ctx: RunContextWrapper[TurnContext], tool: str) -> TurnContext:
-    turn = ctx.context
-    turn.tools_called.append(tool)
-    return turn
+class Escalated(ToolResult):
+    ticket_number: str
+    reason: str
+
+
+async def _guarded(call: Callable[[], Awaitable[T]]) -> T | Refused:
+    try:
+        return await call()
+    except actions.TicketFirst as exc:
+        return Refused(refused=str(exc))
 
 
 @function_tool(failure_error_function=None)
 async def create_ticket(ctx: RunContextWrapper[TurnContext]) -> TicketCreated:
-    """Open (or reopen) the support ticket for the customer's message. Always call this first."""
-    turn = _note(ctx, "create_ticket")
-    if turn.ticket is None:
-        m = turn.message
-        turn.ticket = await tickets.open_ticket(
-            turn.conn,
-            ticket_number=m.ticket_number,
-            customer_id=turn.customer_id,
-            conversation_id=turn.conversation_id,
-            channel=m.channel,
-            subject=m.subject,
-            category=m.category,
-            priority=m.priority,
-            access_token_hash=m.access_token_hash,
-        )
-        await messages.record(
-            turn.conn,
-            conversation_id=turn.conversation_id,
-            ticket_id=turn.ticket.id,
-            channel=m.channel,
-            direction="inbound",
-            role="customer",
-            content=m.content,
-            event_id=turn.event_id,
-            channel_message_id=m.channel_message_id,
-        )
-    return TicketCreated(ticket_number=turn.ticket.ticket_number, status=turn.ticket.status)
-
-
-async def _channel_limit(turn: TurnContext) -> int:
-    limit = await turn.conn.fetchval(
-        "SELECT max_response_length FROM channel_configs WHERE channel = $1", turn.message.channel
-    )
-    return int(limit or 2000)
+    """Open the support ticket for the customer's message. Always call this first."""
+    ticket = await actions.open_ticket(ctx.context)
+    return TicketCreated(ticket_number=ticket.ticket_number, status=ticket.status)
 
 
 @function_tool(failure_error_function=None)
-async def send_response(ctx: RunContextWrapper[TurnContext], message: str) -> ResponseSent | str:
-    """Send the reply to the customer on the channel they used. Formatting is applied for you.
+async def get_customer_history(ctx: RunContextWrapper[TurnContext]) -> CustomerHistory | Refused:
+    """The customer's recent messages on every channel (web form, email, WhatsApp), newest first."""
+
+    async def run() -> CustomerHistory:
+        rows = await actions.customer_history(ctx.context)
+        return CustomerHistory(messages=[HistoryEntry(**row) for row in rows])
+
+    return await _guarded(run)
+
+
+@function_tool(failure_error_function=None)
+async def search_knowledge_base(
+    ctx: RunContextWrapper[TurnContext], query: str
+) -> SearchResults | Refused:
+    """Search the product documentation. At most two searches per customer message.
+
+    Args:
+        query: What to look for, in the customer's words or as keywords.
+    """
+
+    async def run() -> SearchResults | Refused:
+        turn = ctx.context
+        hits = await actions.search(turn, query)
+        if hits is None:
+            return Refused(
+                refused="no searches left for this message: answer or escalate (kb_miss)"
+            )
+        return SearchResults(
+            passages=[
+                Passage(title=h.title, content=h.content, score=round(h.score, 4)) for h in hits
+            ],
+            searches_left=turn.max_kb_searches - turn.searches,
+        )
+
+    return await _guarded(run)
+
+
+@function_tool(failure_error_function=None)
+async def send_response(
+    ctx: RunContextWrapper[TurnContext], message: str
+) -> ResponseSent | Refused:
+    """Send the reply on the customer's channel; greeting, signature and splitting are added for you.
 
     Args:
         message: The answer in plain sentences, without greeting or signature.
     """
-    turn = _note(ctx, "send_response")
-    if turn.ticket is None:
-        return TICKET_FIRST
-    m = turn.message
-    parts = format_reply(
-        m.channel, message, customer_name=m.customer.name, limit=await _channel_limit(turn)
-    )
-    message_id = await messages.record(
-        turn.conn,
-        conversation_id=turn.conversation_id,
-        ticket_id=turn.ticket.id,
-        channel=m.channel,
-        direction="outbound",
-        role="agent",
-        content="\n\n".join(parts),
-        event_id=turn.event_id,
-        delivery_status="pending",
-    )
-    if turn.escalation_reason is None:
-        await tickets.set_status(turn.conn, turn.ticket.id, "answered")
-    reply = ReplyReady(
-        channel=m.channel,
-        ticket_number=turn.ticket.ticket_number,
-        message_id=str(message_id),
-        customer=m.customer,
-        parts=parts,
-        subject=m.subject,
-        thread_id=m.thread_id,
-        in_reply_to=turn.event_id,
-    )
-    event = new_event(
-        reply,
-        source=SOURCE,
-        partitionkey=m.customer.key,
-        channel=m.channel,
-        event_id=derived_id(turn.event_id, "reply"),
-    )
-    turn.outbox.append((catalog.TOPIC_OUTGOING, event))
-    turn.replied = True
-    return ResponseSent(
-        ticket_number=turn.ticket.ticket_number, channel=m.channel, parts=len(parts)
-    )
+
+    async def run() -> ResponseSent:
+        turn = ctx.context
+        parts = await actions.respond(turn, message)
+        assert turn.ticket is not None
+        return ResponseSent(
+            ticket_number=turn.ticket.ticket_number, channel=turn.message.channel, parts=len(parts)
+        )
+
+    return await _guarded(run)
 
 
-ALL_TOOLS = [create_ticket, send_response]
+@function_tool(failure_error_function=None)
+async def escalate_to_human(
+    ctx: RunContextWrapper[TurnContext], reason: EscalationReason, note: str | None = None
+) -> Escalated | Refused:
+    """Hand the ticket to a person. Then send the customer a short, polite handover message.
+
+    Args:
+        reason: Why a person must take over.
+        note: A short note for the person taking over (no need to repeat the customer's words).
+    """
+
+    async def run() -> Escalated:
+        turn = ctx.context
+        kept = await actions.escalate(turn, reason, note)
+        assert turn.ticket is not None
+        return Escalated(ticket_number=turn.ticket.ticket_number, reason=kept)
+
+    return await _guarded(run)
+
+
+ALL_TOOLS: list[FunctionTool] = [
+    create_ticket,
+    get_customer_history,
+    search_knowledge_base,
+    send_response,
+    escalate_to_human,
+]

@@ -76,3 +76,27 @@ async def for_ticket(conn: Connection, ticket_id: UUID) -> list[dict[str, Any]]:
         }
         for r in rows
     ]
+
+
+async def history_of(conn: Connection, customer_id: UUID, limit: int = 20) -> list[dict[str, Any]]:
+    """The customer's messages on every channel, newest first, at most ``limit``."""
+    rows = await conn.fetch(
+        """SELECT m.role, m.channel, m.content, m.created_at, t.ticket_number
+           FROM messages m
+           JOIN conversations c ON c.id = m.conversation_id
+           LEFT JOIN tickets t ON t.id = m.ticket_id
+           WHERE c.customer_id = $1 AND m.role <> 'system'
+           ORDER BY m.created_at DESC LIMIT $2""",
+        customer_id,
+        limit,
+    )
+    return [
+        {
+            "role": r["role"],
+            "channel": r["channel"],
+            "ticket_number": r["ticket_number"],
+            "content": r["content"],
+            "created_at": r["created_at"].isoformat(),
+        }
+        for r in rows
+    ]

@@ -68,6 +68,7 @@ class Service:
     name: str
     container: Container
     annotations: dict[str, str]
+    config_mounts: dict[str, str] = field(default_factory=dict)  # mountPath -> ConfigMap name
 
 
 @dataclass(frozen=True)
@@ -107,6 +108,25 @@ class Manifests:
     routes: list[RouteRule] = field(default_factory=list)
 
 
+def _service(name: str, template: dict[str, Any]) -> Service:
+    pod = template["spec"]
+    c = pod["containers"][0]
+    config_maps = {
+        v["name"]: v["configMap"]["name"] for v in pod.get("volumes", []) if "configMap" in v
+    }
+    mounts = {
+        vm["mountPath"]: config_maps[vm["name"]]
+        for vm in c.get("volumeMounts", [])
+        if vm["name"] in config_maps
+    }
+    return Service(
+        name,
+        Container(c.get("command", []), c.get("args", []), c.get("env", []), c.get("envFrom", [])),
+        template.get("metadata", {}).get("annotations", {}),
+        mounts,
+    )
+
+
 def _documents(directory: Path) -> list[dict[str, Any]]:
     kustomization = yaml.safe_load((directory / "kustomization.yaml").read_text())
     docs: list[dict[str, Any]] = []
@@ -123,15 +143,7 @@ def load(directory: Path = KNATIVE_DIR) -> Manifests:
         kind, meta, spec = doc["kind"], doc["metadata"], doc.get("spec", {})
         name = meta["name"]
         if kind == "Service" and doc["apiVersion"].startswith("serving.knative.dev"):
-            template = spec["template"]
-            c = template["spec"]["containers"][0]
-            m.services[name] = Service(
-                name,
-                Container(
-                    c.get("command", []), c.get("args", []), c.get("env", []), c.get("envFrom", [])
-                ),
-                template.get("metadata", {}).get("annotations", {}),
-            )
+            m.services[name] = _service(name, spec["template"])
         elif kind == "ConfigMap":
             m.config_maps[name] = {k: str(v) for k, v in doc.get("data", {}).items()}
         elif kind == "KafkaTopic":

@@ -24,11 +24,29 @@ REPO = Path(__file__).resolve().parents[2]
 DATABASE = "fte"
 
 
-def service_env(service: Service, manifests: Manifests, provided: dict[str, str]) -> dict[str, str]:
+def mount_config_maps(service: Service, manifests: Manifests, root: Path) -> dict[str, Path]:
+    """Write each ConfigMap a Service mounts as files under ``root``; mountPath → local folder."""
+    local: dict[str, Path] = {}
+    for mount_path, config_map in service.config_mounts.items():
+        folder = root / service.name / mount_path.strip("/").replace("/", "_")
+        folder.mkdir(parents=True, exist_ok=True)
+        for key, text in manifests.config_maps[config_map].items():
+            (folder / key).write_text(text)
+        local[mount_path] = folder
+    return local
+
+
+def service_env(
+    service: Service,
+    manifests: Manifests,
+    provided: dict[str, str],
+    mounts: dict[str, Path] | None = None,
+) -> dict[str, str]:
     """The env a Knative Service's container gets, with what the stack provides standing in for Secrets.
 
     ConfigMap values are taken as written; ``provided`` (the local database, broker…) wins over them,
-    as a cluster's own ConfigMap would hold the cluster's addresses.
+    as a cluster's own ConfigMap would hold the cluster's addresses. A value under a mounted
+    ConfigMap's mountPath points into the local copy of that ConfigMap.
     """
     env: dict[str, str] = {}
     for source in service.container.env_from:
@@ -44,6 +62,10 @@ def service_env(service: Service, manifests: Manifests, provided: dict[str, str]
             env[name] = manifests.config_maps[ref["name"]][ref["key"]]
         elif "secretKeyRef" in value_from and os.environ.get(name):
             env[name] = os.environ[name]  # secrets come from the developer's environment
+    for mount_path, folder in (mounts or {}).items():
+        for name, value in env.items():
+            if value.startswith(mount_path.rstrip("/") + "/"):
+                env[name] = str(folder) + value[len(mount_path.rstrip("/")) :]
     return env | provided
 
 
@@ -135,7 +157,8 @@ class Stack:
             if self.functions is not None and name not in self.functions:
                 continue
             port = free_port()
-            env = service_env(service, self.manifests, provided) | {"PORT": str(port)}
+            mounts = mount_config_maps(service, self.manifests, self.data_dir / "mounts")
+            env = service_env(service, self.manifests, provided, mounts) | {"PORT": str(port)}
             child = spawn(name, function_argv(service), env=env, log_dir=self.log_dir, cwd=REPO)
             self.children.append(child)
             self.urls[name] = f"http://127.0.0.1:{port}"

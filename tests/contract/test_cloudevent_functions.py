@@ -14,6 +14,8 @@ from shared.agent.runner import handle_message
 from tests.functions_under_test import function_client
 from tests.kafka_reading import end_offsets, read_events
 
+pytestmark = pytest.mark.knowledge_base
+
 ENCODINGS = {"binary": to_binary, "structured": to_structured}
 
 

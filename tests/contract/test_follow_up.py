@@ -1,11 +1,14 @@
 import json
 
 import asyncpg
+import pytest
 
 from events import catalog
 from shared.agent.runner import handle_message
 from tests.functions_under_test import function_client
 from tests.kafka_reading import end_offsets, read_events
+
+pytestmark = pytest.mark.knowledge_base
 
 FORM = {
     "name": "Ada",

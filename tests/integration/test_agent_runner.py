@@ -1,12 +1,15 @@
 from datetime import UTC, datetime
 
 import asyncpg
+import pytest
 
 from events import catalog
 from events.envelope import new_event, read_event
 from events.models import Customer, MessageReceived, ReplyReady
 from shared.agent.runner import handle_message
 from tests.kafka_reading import end_offsets, read_events
+
+pytestmark = pytest.mark.knowledge_base
 
 
 def _message(email: str = "ada@example.com", ticket_number: str | None = None) -> MessageReceived:

@@ -36,3 +36,9 @@ def test_invalid_phone_is_rejected(bad: str) -> None:
 
 def test_default_region_applies_to_national_numbers() -> None:
     assert normalize_phone("07911 123456", default_region="GB") == "+447911123456"
+
+
+def test_fictional_ranges_pass_only_when_not_strict() -> None:
+    with pytest.raises(InvalidIdentifier):
+        normalize_phone("+44 7700 900123")
+    assert normalize_phone("+44 7700 900123", strict=False) == "+447700900123"

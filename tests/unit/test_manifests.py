@@ -1,3 +1,5 @@
+from pathlib import Path
+
 import pytest
 
 from events import catalog
@@ -72,3 +74,15 @@ def test_send_web_trigger_filters_web_replies_from_the_broker_topic() -> None:
 def test_topics_named_in_manifests_are_the_catalog_topics() -> None:
     topics = set(load().topics)
     assert {catalog.TOPIC_INCOMING, catalog.TOPIC_OUTGOING, catalog.TOPIC_DLQ} <= topics
+
+
+def test_the_agent_runner_reads_its_rules_from_the_mounted_config_map(tmp_path: Path) -> None:
+    from shared.devstack.stack import mount_config_maps, service_env
+
+    m = load()
+    runner = m.services["agent-runner"]
+    mounts = mount_config_maps(runner, m, tmp_path)
+    env = service_env(runner, m, {}, mounts)
+    rules = Path(env["ESCALATION_RULES_PATH"])
+    assert rules.is_relative_to(tmp_path)
+    assert rules.read_text() == m.config_maps["fte-escalation-rules"]["escalation-rules.yaml"]

@@ -1,4 +1,5 @@
 import json
+from types import SimpleNamespace
 from typing import Any
 
 from agents import ModelSettings
@@ -6,16 +7,29 @@ from agents.models.interface import ModelTracing
 
 from shared.agent.offline_model import OFFLINE_MODEL_NAME, OfflineModel
 
+TOOLS = [
+    "create_ticket",
+    "get_customer_history",
+    "search_knowledge_base",
+    "send_response",
+    "escalate_to_human",
+]
+QUESTION = {
+    "role": "user",
+    "content": "Channel: email\nSubject: Password\n\nHow do I reset my password?",
+}
+
 
 async def _step(items: list[dict[str, Any]]) -> Any:
+    tools = [SimpleNamespace(name=name) for name in TOOLS]
     response = await OfflineModel().get_response(
         None,
         items,
         ModelSettings(),
-        [],
+        tools,
         None,
         [],
-        ModelTracing.DISABLED,
+        ModelTracing.DISABLED,  # type: ignore[arg-type]
         previous_response_id=None,
         conversation_id=None,
         prompt=None,
@@ -33,43 +47,101 @@ def _call(name: str, call_id: str, arguments: dict[str, Any] | None = None) -> d
     }
 
 
-def _output(call_id: str, output: str) -> dict[str, Any]:
-    return {"type": "function_call_output", "call_id": call_id, "output": output}
+def _output(call_id: str, output: object) -> dict[str, Any]:
+    return {"type": "function_call_output", "call_id": call_id, "output": json.dumps(output)}
+
+
+TICKET = [
+    _call("create_ticket", "c1"),
+    _output("c1", {"ticket_number": "TKT-0042", "status": "open"}),
+    _call("get_customer_history", "c2"),
+    _output("c2", {"messages": []}),
+]
+PASSAGE = {
+    "title": "Product docs › Resetting your password",
+    "content": "Open Settings → Security.",
+    "score": 0.03,
+}
 
 
 async def test_first_step_is_always_create_ticket() -> None:
-    item = await _step([{"role": "user", "content": "How do I reset my password?"}])
+    item = await _step([QUESTION])
     assert (item.type, item.name) == ("function_call", "create_ticket")
 
 
-async def test_after_the_ticket_it_sends_a_response_naming_the_ticket() -> None:
+async def test_then_it_reads_the_customer_history() -> None:
+    item = await _step([QUESTION, *TICKET[:2]])
+    assert item.name == "get_customer_history"
+
+
+async def test_then_it_searches_with_the_customers_words_without_the_header() -> None:
+    item = await _step([QUESTION, *TICKET])
+    assert item.name == "search_knowledge_base"
+    query = json.loads(item.arguments)["query"]
+    assert "reset my password" in query and "Channel:" not in query
+
+
+async def test_it_answers_from_the_best_passage() -> None:
     item = await _step(
         [
-            {"role": "user", "content": "How do I reset my password?"},
-            _call("create_ticket", "c1"),
-            _output("c1", '{"ticket_number": "TKT-0042", "status": "open"}'),
+            QUESTION,
+            *TICKET,
+            _call("search_knowledge_base", "c3", {"query": "q"}),
+            _output("c3", {"passages": [PASSAGE], "searches_left": 1}),
         ]
     )
     assert item.name == "send_response"
-    assert "TKT-0042" in json.loads(item.arguments)["message"]
+    message = json.loads(item.arguments)["message"]
+    assert "resetting your password" in message and "Open Settings → Security." in message
+
+
+async def test_an_empty_first_search_is_retried_with_keywords() -> None:
+    item = await _step(
+        [
+            QUESTION,
+            *TICKET,
+            _call("search_knowledge_base", "c3", {"query": "q"}),
+            _output("c3", {"passages": [], "searches_left": 1}),
+        ]
+    )
+    assert item.name == "search_knowledge_base"
+    assert "how" not in json.loads(item.arguments)["query"].split()
+
+
+async def test_two_empty_searches_escalate_as_kb_miss_then_tell_the_customer() -> None:
+    searched = [
+        _call("search_knowledge_base", "c3", {"query": "q"}),
+        _output("c3", {"passages": []}),
+        _call("search_knowledge_base", "c4", {"query": "k"}),
+        _output("c4", {"passages": []}),
+    ]
+    escalate = await _step([QUESTION, *TICKET, *searched])
+    assert escalate.name == "escalate_to_human"
+    assert json.loads(escalate.arguments)["reason"] == "kb_miss"
+    respond = await _step(
+        [
+            QUESTION,
+            *TICKET,
+            *searched,
+            _call("escalate_to_human", "c5"),
+            _output("c5", {"reason": "kb_miss"}),
+        ]
+    )
+    assert respond.name == "send_response"
+    assert "team" in json.loads(respond.arguments)["message"]
 
 
 async def test_after_responding_it_finishes_with_a_message() -> None:
     item = await _step(
-        [
-            {"role": "user", "content": "Hi"},
-            _call("create_ticket", "c1"),
-            _output("c1", '{"ticket_number": "TKT-0001"}'),
-            _call("send_response", "c2", {"message": "x"}),
-            _output("c2", "{}"),
-        ]
+        [QUESTION, *TICKET, _call("send_response", "c9", {"message": "x"}), _output("c9", {})]
     )
     assert item.type == "message"
 
 
 async def test_the_same_transcript_gives_the_same_step() -> None:
-    items = [{"role": "user", "content": "Hello"}]
-    assert (await _step(items)).model_dump() == (await _step(items)).model_dump()
+    assert (await _step([QUESTION, *TICKET])).model_dump() == (
+        await _step([QUESTION, *TICKET])
+    ).model_dump()
 
 
 def test_it_is_named_as_the_offline_model() -> None:

@@ -1,0 +1,272 @@
+"""The knowledge base on the real parts: embedded Postgres + pgvector and the packaged model.
+
+The company docs of shared/context are ingested once per module (embedding them is the slow
+part); a test that changes the data works on its own copy of that database.
+"""
+
+from __future__ import annotations
+
+import itertools
+import json
+import os
+import shutil
+import subprocess
+import sys
+import sysconfig
+from collections.abc import AsyncIterator
+from dataclasses import dataclass
+from pathlib import Path
+
+import asyncpg
+import pytest
+
+from shared.db import knowledge_base as kb_db
+from shared.kb import embeddings
+from shared.kb.ingest import IngestReport, ingest_directory, run_ingest_cli
+from shared.kb.passages import Passage
+from tests.conftest import TEMPLATE
+
+CONTEXT = Path(__file__).resolve().parents[2] / "shared" / "context"
+MIN_SIMILARITY = 0.35  # the default recommended for configuration
+
+pytestmark = pytest.mark.timeout(600)
+
+
+def section(hit: kb_db.SearchHit) -> str:
+    return Passage(hit.source, hit.title, hit.content).section
+
+
+def cosine(a: list[float], b: list[float]) -> float:
+    return sum(x * y for x, y in zip(a, b, strict=True))
+
+
+def ticket_query(ticket: dict[str, str]) -> str:
+    return "\n\n".join(part for part in (ticket.get("subject"), ticket["content"]) if part)
+
+
+@dataclass(frozen=True)
+class Ingested:
+    database: str
+    url: str
+    report: IngestReport
+
+
+@pytest.fixture(scope="module")
+async def ingested(postgres: object) -> AsyncIterator[Ingested]:
+    """A database holding the ingested company docs, and the report of that first ingest."""
+    name = f"kb_{os.getpid()}"
+    url: str = postgres.get_uri(name)  # type: ignore[attr-defined]
+    admin = await asyncpg.connect(postgres.get_uri())  # type: ignore[attr-defined]
+    await admin.execute(f"CREATE DATABASE {name} TEMPLATE {TEMPLATE}")
+    conn = await asyncpg.connect(url)
+    report = await ingest_directory(conn, CONTEXT, progress=False)
+    await conn.close()
+    yield Ingested(name, url, report)
+    await admin.execute(f"DROP DATABASE {name} WITH (FORCE)")
+    await admin.close()
+
+
+@pytest.fixture
+async def kb(ingested: Ingested) -> AsyncIterator[asyncpg.Connection]:
+    conn = await asyncpg.connect(ingested.url)
+    yield conn
+    await conn.close()
+
+
+_copies = itertools.count(1)
+
+
+@pytest.fixture
+async def kb_copy(postgres: object, ingested: Ingested) -> AsyncIterator[str]:
+    """A private copy of the ingested database, for a test that changes it."""
+    name = f"{ingested.database}_copy{next(_copies)}"
+    admin = await asyncpg.connect(postgres.get_uri())  # type: ignore[attr-defined]
+    await admin.execute(f"CREATE DATABASE {name} TEMPLATE {ingested.database}")
+    yield postgres.get_uri(name)  # type: ignore[attr-defined]
+    await admin.execute(f"DROP DATABASE {name} WITH (FORCE)")
+    await admin.close()
+
+
+async def test_ingesting_the_company_docs_stores_every_passage(
+    ingested: Ingested, kb: asyncpg.Connection
+) -> None:
+    report = ingested.report
+    assert report.files == len(list(CONTEXT.glob("*.md")))
+    assert report.inserted == report.passages == await kb_db.count_passages(kb)
+    assert (report.unchanged, report.removed) == (0, 0)
+    assert await kb.fetchval("SELECT count(*) FROM knowledge_base WHERE embedding IS NULL") == 0
+
+
+async def test_ingesting_the_same_docs_again_changes_nothing(kb_copy: str) -> None:
+    conn = await asyncpg.connect(kb_copy)
+    before = await conn.fetch("SELECT id, content_hash FROM knowledge_base ORDER BY id")
+    report = await ingest_directory(conn, CONTEXT, progress=False)
+    after = await conn.fetch("SELECT id, content_hash FROM knowledge_base ORDER BY id")
+    await conn.close()
+    assert (report.inserted, report.removed, report.unchanged) == (0, 0, report.passages)
+    assert before == after
+
+
+async def test_editing_a_doc_replaces_its_old_passage(kb_copy: str, tmp_path: Path) -> None:
+    docs = tmp_path / "docs"
+    shutil.copytree(CONTEXT, docs)
+    product_docs = docs / "product-docs.md"
+    old = "expires after 60 minutes"
+    assert old in product_docs.read_text()
+    product_docs.write_text(product_docs.read_text().replace(old, "expires after 15 minutes"))
+
+    conn = await asyncpg.connect(kb_copy)
+    report = await ingest_directory(conn, docs, progress=False)
+    password = await conn.fetch(
+        "SELECT content FROM knowledge_base WHERE title LIKE '%› Resetting your password'"
+    )
+    await conn.close()
+    assert (report.inserted, report.removed) == (1, 1)
+    assert len(password) == 1
+    assert "expires after 15 minutes" in password[0]["content"]
+    assert old not in password[0]["content"]
+
+
+async def test_upserting_stores_each_passage_once(db: asyncpg.Connection) -> None:
+    passages = [Passage("a.md", "A", "alpha"), Passage("a.md", "B", "beta")]
+    vectors = [[1.0] + [0.0] * 383, [0.0, 1.0] + [0.0] * 382]
+    assert await kb_db.upsert_passages(db, list(zip(passages, vectors, strict=True))) == (2, 0)
+    assert await kb_db.upsert_passages(db, list(zip(passages, vectors, strict=True))) == (0, 2)
+    assert await kb_db.upsert_passages(db, []) == (0, 0)
+    assert await kb_db.count_passages(db) == 2
+    assert await kb_db.stored_hashes(db, [passages[0].content_hash, "f" * 64]) == {
+        passages[0].content_hash
+    }
+
+
+async def test_removing_stale_passages_touches_only_that_source(db: asyncpg.Connection) -> None:
+    keep, stale, other = (
+        Passage("a.md", "A", "new"),
+        Passage("a.md", "A", "old"),
+        Passage("b.md", "B", "x"),
+    )
+    vector = [1.0] + [0.0] * 383
+    await kb_db.upsert_passages(db, [(keep, vector), (stale, vector), (other, vector)])
+    assert await kb_db.remove_stale(db, "a.md", [keep.content_hash]) == 1
+    assert await kb_db.remove_stale(db, "a.md", [keep.content_hash]) == 0
+    titles = await db.fetch("SELECT source, content FROM knowledge_base ORDER BY source")
+    assert [tuple(r) for r in titles] == [("a.md", "new"), ("b.md", "x")]
+
+
+async def test_real_tickets_find_their_section_first(kb: asyncpg.Connection) -> None:
+    tickets = [
+        t
+        for t in json.loads((CONTEXT / "sample-tickets.json").read_text())
+        if t.get("expected_section")
+    ]
+    first = within_three = 0
+    misses = []
+    for ticket in tickets:
+        query = ticket_query(ticket)
+        hits = await kb_db.hybrid_search(
+            kb,
+            query,
+            await embeddings.embed_query_async(query),
+            limit=3,
+            min_similarity=MIN_SIMILARITY,
+        )
+        sections = [section(hit) for hit in hits]
+        first += sections[:1] == [ticket["expected_section"]]
+        within_three += ticket["expected_section"] in sections
+        if sections[:1] != [ticket["expected_section"]]:
+            misses.append(f"{ticket['id']}: {ticket['expected_section']!r} -> {sections}")
+    hit_at_1, hit_at_3 = first / len(tickets), within_three / len(tickets)
+    print(
+        f"\nknowledge base over {len(tickets)} tickets: hit@1 {hit_at_1:.3f}, hit@3 {hit_at_3:.3f}"
+    )
+    print("\n".join(misses))
+    assert len(tickets) >= 40
+    assert hit_at_1 >= 0.8, misses
+    assert hit_at_3 >= 0.9, misses
+
+
+@pytest.mark.parametrize(
+    ("query", "expected"),
+    [
+        ("How do I reset my password?", "Resetting your password"),
+        ("SCIM", "Provisioning users with SCIM"),
+        ('"NW-409"', "Error NW-409: conflict"),
+        ("I keep getting 429 too many requests from the API", "API rate limits and the 429 error"),
+    ],
+)
+async def test_short_questions_and_keywords_find_their_section(
+    kb: asyncpg.Connection, query: str, expected: str
+) -> None:
+    hits = await kb_db.hybrid_search(
+        kb, query, embeddings.embed_query(query), min_similarity=MIN_SIMILARITY
+    )
+    assert section(hits[0]) == expected
+    assert hits == sorted(hits, key=lambda h: h.score, reverse=True)
+
+
+@pytest.mark.parametrize(
+    "query", ["what is the best laptop to buy", "recipe for chocolate cake", "hi", "the"]
+)
+async def test_an_unrelated_query_finds_nothing(kb: asyncpg.Connection, query: str) -> None:
+    hits = await kb_db.hybrid_search(
+        kb, query, embeddings.embed_query(query), min_similarity=MIN_SIMILARITY
+    )
+    assert hits == []
+
+
+def test_embeddings_are_unit_length_384_dim_and_closer_for_related_text() -> None:
+    reset, also_reset, laptop = embeddings.embed_passages(
+        ["How do I reset my password?", "I forgot my password", "best laptop to buy"]
+    )
+    assert len(reset) == embeddings.DIMENSIONS
+    assert all(abs(sum(x * x for x in v) - 1) < 1e-4 for v in (reset, also_reset, laptop))
+    assert cosine(reset, also_reset) > 0.6 > 0.2 > cosine(reset, laptop)
+    assert embeddings.embed_query("I forgot my password") == pytest.approx(also_reset, abs=1e-5)
+
+
+def test_the_model_loads_from_site_packages_offline_and_not_at_import(tmp_path: Path) -> None:
+    """A fresh process, no hub cache, no network: importing loads nothing, first use works."""
+    script = """
+import os, sys, json
+from shared.kb import embeddings
+at_import = ["torch" in sys.modules, "transformers" in sys.modules, embeddings.is_loaded()]
+vector = embeddings.embed_query("Where are my invoices?")
+print(json.dumps({"at_import": at_import, "dims": len(vector), "path": str(embeddings.model_path()),
+                  "offline": os.environ.get("HF_HUB_OFFLINE"), "cache": os.listdir(os.environ["HF_HOME"])}))
+"""
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("HF_", "TRANSFORMERS_"))}
+    unreachable = "http://127.0.0.1:9"  # any attempt to reach a hub fails at once
+    env |= {"HF_HOME": str(tmp_path), "HTTPS_PROXY": unreachable, "HTTP_PROXY": unreachable}
+    done = subprocess.run(
+        [sys.executable, "-c", script],
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=300,
+        check=True,
+    )
+    result = json.loads(done.stdout.strip().splitlines()[-1])
+    assert result["at_import"] == [False, False, False]
+    assert result["dims"] == 384
+    assert result["offline"] == "1"
+    assert result["cache"] == []
+    assert Path(result["path"]).is_relative_to(sysconfig.get_paths()["purelib"])
+
+
+def test_the_ingest_command_rejects_a_folder_without_docs(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    assert run_ingest_cli(tmp_path / "missing", "postgresql://unused") == 2
+    assert "is not a directory" in capsys.readouterr().err
+    (tmp_path / "notes.txt").write_text("not markdown")
+    assert run_ingest_cli(tmp_path, "postgresql://unused") == 2
+    assert "no .md files" in capsys.readouterr().err
+
+
+def test_the_ingest_command_prints_a_one_line_summary(
+    kb_copy: str, capsys: pytest.CaptureFixture[str]
+) -> None:
+    assert run_ingest_cli(CONTEXT, kb_copy) == 0
+    out = capsys.readouterr().out.strip()
+    assert len(out.splitlines()) == 1
+    assert "0 inserted" in out and "0 removed" in out
