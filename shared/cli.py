@@ -79,6 +79,13 @@ def _schemas(args: argparse.Namespace) -> int:
     return 0
 
 
+def _kb_ingest(args: argparse.Namespace) -> int:
+    from shared.config import get_settings
+    from shared.kb.ingest import run_ingest_cli
+
+    return run_ingest_cli(args.directory, args.database_url or get_settings().database_url)
+
+
 def _eval(args: argparse.Namespace) -> int:
     from shared.evaluation.run import run_eval
 
@@ -117,12 +124,26 @@ def build_parser() -> argparse.ArgumentParser:
     schemas = events.add_parser("schemas", help="regenerate the JSON Schemas of events and forms")
     schemas.set_defaults(run=_schemas)
 
+    kb = commands.add_parser("kb", help="the knowledge base").add_subparsers(
+        dest="kb_command", required=True
+    )
+    ingest = kb.add_parser(
+        "ingest",
+        help="split DIR's markdown by headings, embed, upsert by content hash (idempotent)",
+    )
+    ingest.add_argument("directory", type=Path, metavar="DIR")
+    ingest.add_argument("--database-url", help="default: DATABASE_URL")
+    ingest.set_defaults(run=_kb_ingest)
+
     ev = commands.add_parser(
-        "eval", help="run labelled tickets through the agent runner on a fresh database and score it"
+        "eval",
+        help="run labelled tickets through the agent runner on a fresh database and score it",
     )
     ev.add_argument("--tickets", type=Path, required=True, help="JSON array of labelled tickets")
     ev.add_argument("--kb", type=Path, required=True, help="directory of markdown docs to ingest")
-    ev.add_argument("--json", action="store_true", help="end with one line of JSON with the figures")
+    ev.add_argument(
+        "--json", action="store_true", help="end with one line of JSON with the figures"
+    )
     ev.set_defaults(run=_eval)
     return parser
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import json
 import os
+import subprocess
 import sys
 import time
 from dataclasses import dataclass, field
@@ -22,6 +23,7 @@ from shared.devstack.processes import Child, spawn
 
 REPO = Path(__file__).resolve().parents[2]
 DATABASE = "fte"
+KNOWLEDGE_BASE = REPO / "shared" / "context"
 
 
 def mount_config_maps(service: Service, manifests: Manifests, root: Path) -> dict[str, Path]:
@@ -96,6 +98,7 @@ class Stack:
     port: int = 8080
     durable_broker: bool = True
     functions: list[str] | None = None  # None: every Service in knative/
+    knowledge_base: Path | None = KNOWLEDGE_BASE  # ingested at start (only what changed)
     env: dict[str, str] = field(default_factory=dict)
     log: Any = print
 
@@ -133,6 +136,31 @@ class Stack:
         self.database_url = self.postgres.get_uri(DATABASE)
         applied = asyncio.run(_prepare_database(self.postgres.get_uri(), self.database_url))
         self.log(f"  migrations applied: {', '.join(applied) or 'none pending'}")
+        if self.knowledge_base is not None:
+            self._ingest_knowledge_base(self.knowledge_base)
+
+    def _ingest_knowledge_base(self, directory: Path) -> None:
+        """As a user would: ``fte kb ingest DIR`` (a child process, so torch stays out of here)."""
+        self.log(f"ingesting the knowledge base from {directory}…")
+        result = subprocess.run(
+            [
+                sys.executable,
+                "-m",
+                "shared.cli",
+                "kb",
+                "ingest",
+                str(directory),
+                "--database-url",
+                self.database_url,
+            ],
+            cwd=REPO,
+            capture_output=True,
+            text=True,
+            check=False,
+        )
+        if result.returncode != 0:
+            raise RuntimeError(f"knowledge base ingest failed:\n{result.stderr[-2000:]}")
+        self.log(f"  {result.stdout.strip()}")
 
     def _start_broker(self) -> None:
         s3_endpoint = None

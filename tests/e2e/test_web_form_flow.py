@@ -46,7 +46,7 @@ def test_a_posted_form_shows_the_agents_reply_on_the_ticket_status(api: httpx.Cl
     roles = [m["role"] for m in ticket["messages"]]
     assert roles == ["customer", "agent"]
     assert ticket["messages"][0]["content"] == FORM["message"]
-    assert receipt["ticket_number"] in ticket["messages"][1]["content"]
+    assert "reset" in ticket["messages"][1]["content"].lower()  # answered from the product docs
 
 
 def test_the_status_page_refuses_a_wrong_token(api: httpx.Client) -> None:
