@@ -7,7 +7,9 @@ import shutil
 
 import nox
 
-nox.options.default_venv_backend = "virtualenv"  # pip, not uv: torch must come from the local CPU wheel
+nox.options.default_venv_backend = (
+    "virtualenv"  # pip, not uv: torch must come from the local CPU wheel
+)
 nox.options.sessions = ["tests"]
 nox.options.reuse_existing_virtualenvs = True
 
@@ -74,7 +76,12 @@ def lint(session: nox.Session) -> None:
 def eval(session: nox.Session) -> None:
     """The agent on labelled tickets: the repo's own by default, or ``-- --tickets F --kb DIR --json``."""
     _install(session)
-    args = session.posargs or ["--tickets", "shared/context/sample-tickets.json", "--kb", "shared/context"]
+    args = session.posargs or [
+        "--tickets",
+        "shared/context/sample-tickets.json",
+        "--kb",
+        "shared/context",
+    ]
     session.run("fte", "eval", *args)
 
 

@@ -78,7 +78,9 @@ class TicketEscalated(EventData):
     channel: Channel
     ticket_number: str
     reason: str = Field(description="pricing_inquiry, refund_request, legal, human_requested, …")
-    note: str | None = Field(default=None, description="for the person taking over; no customer text")
+    note: str | None = Field(
+        default=None, description="for the person taking over; no customer text"
+    )
     priority: str = "medium"
 
 

@@ -20,13 +20,14 @@ from pathlib import Path
 import asyncpg
 import pytest
 
+from shared.config import Settings
 from shared.db import knowledge_base as kb_db
 from shared.kb import embeddings
 from shared.kb.ingest import ingest_directory, markdown_files, read_passages, run_ingest_cli
 from shared.kb.passages import Passage
 
 CONTEXT = Path(__file__).resolve().parents[2] / "shared" / "context"
-MIN_SIMILARITY = 0.35  # the configured default (kb_min_similarity)
+MIN_SIMILARITY = Settings.model_fields["kb_min_similarity"].default  # the configured default
 
 pytestmark = pytest.mark.timeout(600)
 _copies = itertools.count(1)

@@ -92,6 +92,6 @@ async def test_a_wrong_api_key_fails_the_event_so_it_is_retried(
     monkeypatch.setenv("OPENAI_API_KEY", "sk-wrong")
     get_settings.cache_clear()
     monkeypatch.setattr(runner, "_model", None)
-    with pytest.raises(Exception, match="(?i)api key|401"):
+    with pytest.raises(Exception, match=r"(?i)api key|401"):
         await runner.handle_message(_event("How do I reset my password?"))  # type: ignore[arg-type]
     assert await db.fetchval("SELECT count(*) FROM tickets") == 0
