@@ -2,29 +2,20 @@
 
 from __future__ import annotations
 
-import functools
 import logging
 
 from cloudevents.http import CloudEvent
 
 from events import catalog
-from events.envelope import InvalidEvent, derived_id, new_event, read_event
+from events.envelope import InvalidEvent, read_event
 from events.models import MessageReceived, ReplyReady
-from shared.agent.formatting import format_reply
-from shared.db import (
-    conversations,
-    customers,
-    dead_letters,
-    get_pool,
-    messages,
-    processed_events,
-    tickets,
-)
+from shared.agent import actions
+from shared.agent.context import start_turn
+from shared.db import dead_letters, get_pool, processed_events, tickets
 from shared.db.pool import Connection
 from shared.publisher import publish
 
 CONSUMER = "dead-letter"
-SOURCE = catalog.source_of("dead-letter")
 APOLOGY = (
     "We're sorry: something went wrong on our side while handling your message. It is saved, "
     "and a member of our team will pick it up and answer you personally."
@@ -52,64 +43,20 @@ async def handle_dead_letter(event: CloudEvent) -> None:
             event["type"],
             event.get("knativeerrorcode"),
         )
-        if message is None:
-            if event["type"] == catalog.REPLY_READY:
-                await _escalate_undelivered(conn, event)
-            return
-        await _keep_and_apologise(conn, message, event_id)
+        if message is not None:
+            await _keep_and_apologise(conn, message, event_id)
+        elif event["type"] == catalog.REPLY_READY:
+            await _escalate_undelivered(conn, event)
 
 
 async def _keep_and_apologise(conn: Connection, message: MessageReceived, event_id: str) -> None:
-    """Put the message on its ticket, hand the ticket to a person, and tell the customer."""
-    customer_id = await customers.resolve_customer(
-        conn, email=message.customer.email, phone=message.customer.phone, name=message.customer.name
+    """The agent's own actions: the message on its ticket, a person takes over, an apology."""
+    turn = await start_turn(conn, event_id, message)
+    await actions.hand_over(
+        turn, "agent_error", note="dead-lettered", message=APOLOGY, purpose="apology"
     )
-    conversation_id = await conversations.open_or_resume(conn, customer_id, message.channel)
-    ticket = await tickets.open_ticket(
-        conn,
-        ticket_number=message.ticket_number,
-        customer_id=customer_id,
-        conversation_id=conversation_id,
-        channel=message.channel,
-        subject=message.subject,
-        category=message.category,
-        priority=message.priority,
-        access_token_hash=message.access_token_hash,
-    )
-    await tickets.set_status(conn, ticket.id, "escalated", "agent_error")
-    record = functools.partial(
-        messages.record,
-        conn,
-        conversation_id=conversation_id,
-        ticket_id=ticket.id,
-        channel=message.channel,
-        event_id=event_id,
-    )
-    await record(direction="inbound", role="customer", content=message.content)
-    parts = format_reply(message.channel, APOLOGY, customer_name=message.customer.name, limit=1600)
-    message_id = await record(
-        direction="outbound", role="agent", content="\n\n".join(parts), delivery_status="pending"
-    )
-    reply = ReplyReady(
-        channel=message.channel,
-        ticket_number=ticket.ticket_number,
-        message_id=str(message_id),
-        customer=message.customer,
-        parts=parts,
-        subject=message.subject,
-        thread_id=message.thread_id,
-        in_reply_to=event_id,
-    )
-    await publish(
-        catalog.TOPIC_OUTGOING,
-        new_event(
-            reply,
-            source=SOURCE,
-            partitionkey=message.customer.key,
-            channel=message.channel,
-            event_id=derived_id(event_id, "apology"),
-        ),
-    )
+    for topic, outgoing in turn.outbox:
+        await publish(topic, outgoing)
     await dead_letters.mark_apology_sent(conn, event_id)
 
 

@@ -15,25 +15,13 @@ from events.models import ReplyReady, TicketEscalated
 from shared.agent.context import TurnContext
 from shared.agent.formatting import format_reply
 from shared.agent.handover import handover_message
+from shared.agent.reasons import ESCALATION_REASONS
 from shared.config import get_settings
 from shared.db import knowledge_base, messages, tickets
 from shared.db.knowledge_base import SearchHit
 from shared.kb.embeddings import embed_query_async
 
 SOURCE = catalog.source_of("agent-runner")
-ESCALATION_REASONS = frozenset(
-    {
-        "pricing_inquiry",
-        "refund_request",
-        "legal",
-        "human_requested",
-        "profanity",
-        "shouting",
-        "negative_sentiment",
-        "kb_miss",
-        "agent_error",
-    }
-)
 
 
 class TicketFirst(RuntimeError):
@@ -110,7 +98,7 @@ async def _channel_limit(turn: TurnContext) -> int:
     return int(limit or 2000)
 
 
-async def respond(turn: TurnContext, text: str) -> list[str]:
+async def respond(turn: TurnContext, text: str, purpose: str = "reply") -> list[str]:
     """Format for the channel, file the reply, and queue ``reply.ready`` (sent at commit)."""
     turn.tools_called.append("send_response")
     ticket = _require_ticket(turn)
@@ -149,7 +137,7 @@ async def respond(turn: TurnContext, text: str) -> list[str]:
                 source=SOURCE,
                 partitionkey=m.customer.key,
                 channel=m.channel,
-                event_id=derived_id(turn.event_id, "reply"),
+                event_id=derived_id(turn.event_id, purpose),
             ),
         )
     )
@@ -186,11 +174,18 @@ async def escalate(turn: TurnContext, reason: str, note: str | None = None) -> s
     return turn.escalation_reason
 
 
-async def hand_over(turn: TurnContext, reason: str) -> None:
-    """The hard rules' path: the same actions as the tools, in the required order."""
+async def hand_over(
+    turn: TurnContext,
+    reason: str,
+    *,
+    note: str = "hard rule",
+    message: str | None = None,
+    purpose: str = "reply",
+) -> None:
+    """A person takes over, through the same actions as the tools, in the required order."""
     await open_ticket(turn)
-    await escalate(turn, reason, note="hard rule")
-    await respond(turn, handover_message(reason))
+    await escalate(turn, reason, note=note)
+    await respond(turn, message or handover_message(reason), purpose=purpose)
 
 
 _MARKDOWN = re.compile(r"(\*\*|__|`|^#+\s*)", re.MULTILINE)

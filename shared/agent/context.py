@@ -8,6 +8,7 @@ from uuid import UUID
 from cloudevents.http import CloudEvent
 
 from events.models import MessageReceived
+from shared.db import conversations, customers
 from shared.db.pool import Connection
 from shared.db.tickets import Ticket
 
@@ -37,3 +38,21 @@ class TurnContext:
         """What the customer wrote, subject first: what the rules and the search read."""
         subject = self.message.subject
         return f"{subject}\n{self.message.content}" if subject else self.message.content
+
+
+async def start_turn(
+    conn: Connection, event_id: str, message: MessageReceived, max_kb_searches: int = 2
+) -> TurnContext:
+    """Who wrote (identity across channels) and in which conversation: the turn's starting point."""
+    customer_id = await customers.resolve_customer(
+        conn, email=message.customer.email, phone=message.customer.phone, name=message.customer.name
+    )
+    conversation_id = await conversations.open_or_resume(conn, customer_id, message.channel)
+    return TurnContext(
+        conn=conn,
+        event_id=event_id,
+        message=message,
+        customer_id=customer_id,
+        conversation_id=conversation_id,
+        max_kb_searches=max_kb_searches,
+    )

@@ -14,7 +14,8 @@ import unicodedata
 from dataclasses import dataclass
 from functools import cache
 
-from shared.agent.rules import EscalationRules, ReasonCode
+from shared.agent.reasons import ReasonCode
+from shared.agent.rules import EscalationRules
 from shared.agent.sentiment import sentiment
 
 # Words on better_profanity's default list that are everyday words, names, identities or

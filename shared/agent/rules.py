@@ -11,23 +11,15 @@ import os
 import re
 from functools import lru_cache
 from pathlib import Path
-from typing import Any, Literal
+from typing import Any
 
 import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, ValidationInfo, field_validator
 
+from shared.agent.reasons import ReasonCode
+
 DEFAULT_RULES_PATH = Path(__file__).resolve().parent.parent / "context" / "escalation-rules.yaml"
 RULES_PATH_ENV = "ESCALATION_RULES_PATH"
-
-ReasonCode = Literal[
-    "pricing_inquiry",
-    "refund_request",
-    "legal",
-    "human_requested",
-    "profanity",
-    "shouting",
-    "negative_sentiment",
-]
 
 
 class RulesError(ValueError):

@@ -13,13 +13,13 @@ from cloudevents.http import CloudEvent
 from events.envelope import read_event
 from events.models import MessageReceived
 from shared.agent import actions
-from shared.agent.context import TurnContext
+from shared.agent.context import TurnContext, start_turn
 from shared.agent.handover import handover_message
 from shared.agent.models import model_name, select_model
 from shared.agent.rules import load_rules
 from shared.agent.support_agent import build_agent
 from shared.config import get_settings
-from shared.db import conversations, customers, get_pool, processed_events
+from shared.db import get_pool, processed_events
 from shared.db.pool import Connection
 from shared.publisher import publish
 
@@ -62,7 +62,7 @@ async def handle_message(event: CloudEvent) -> Outcome:
         if not await processed_events.claim(conn, CONSUMER, event_id):
             log.info("event %s already handled", event_id)
             return Outcome(duplicate=True)
-        turn = await _start_turn(conn, event_id, message)
+        turn = await start_turn(conn, event_id, message, load_rules().max_kb_searches)
         await _run_agent(turn)
         if turn.ticket is None or turn.tools_called[:1] != ["create_ticket"]:
             raise RuntimeError("the agent did not open the ticket first")
@@ -85,21 +85,6 @@ async def handle_message(event: CloudEvent) -> Outcome:
         kb_hits=turn.kb_hits,
         top_passage=turn.top_passage,
         latency_ms=latency_ms,
-    )
-
-
-async def _start_turn(conn: Connection, event_id: str, message: MessageReceived) -> TurnContext:
-    customer_id = await customers.resolve_customer(
-        conn, email=message.customer.email, phone=message.customer.phone, name=message.customer.name
-    )
-    conversation_id = await conversations.open_or_resume(conn, customer_id, message.channel)
-    return TurnContext(
-        conn=conn,
-        event_id=event_id,
-        message=message,
-        customer_id=customer_id,
-        conversation_id=conversation_id,
-        max_kb_searches=load_rules().max_kb_searches,
     )
 
 

@@ -3,25 +3,15 @@
 from __future__ import annotations
 
 from collections.abc import Awaitable, Callable
-from typing import Literal, TypeVar
+from typing import TypeVar
 
 from agents import FunctionTool, RunContextWrapper, function_tool
 from pydantic import BaseModel
 
 from shared.agent import actions
 from shared.agent.context import TurnContext
+from shared.agent.reasons import EscalationReason
 
-EscalationReason = Literal[
-    "pricing_inquiry",
-    "refund_request",
-    "legal",
-    "human_requested",
-    "profanity",
-    "shouting",
-    "negative_sentiment",
-    "kb_miss",
-    "agent_error",
-]
 T = TypeVar("T")
 
 

@@ -9,18 +9,10 @@ from typing import Any
 import pytest
 
 from shared.agent.guardrails import Assessment, assess, normalise
+from shared.agent.reasons import RULE_REASONS
 from shared.agent.rules import EscalationRules, load_rules
 
 CONTEXT = Path(__file__).resolve().parents[2] / "shared" / "context"
-RULE_REASONS = {
-    "pricing_inquiry",
-    "refund_request",
-    "legal",
-    "human_requested",
-    "profanity",
-    "shouting",
-    "negative_sentiment",
-}
 TICKETS: list[dict[str, Any]] = json.loads((CONTEXT / "sample-tickets.json").read_text("utf-8"))
 
 
