@@ -71,8 +71,9 @@ async def handle_message(event: CloudEvent) -> Outcome:
         latency_ms = (time.perf_counter() - started) * 1000
         await _record_metrics(conn, turn, latency_ms)
     log.info(
-        "event %s handled: ticket %s, tools %s, escalated %s",
+        "event %s handled by %s: ticket %s, tools %s, escalated %s",
         event_id,
+        model_name(get_model()),
         turn.ticket.ticket_number,
         turn.tools_called,
         turn.escalation_reason,
