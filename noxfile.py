@@ -75,7 +75,7 @@ def lint(session: nox.Session) -> None:
 @nox.session(python=PYTHON)
 def eval(session: nox.Session) -> None:
     """The agent on labelled tickets: the repo's own by default, or ``-- --tickets F --kb DIR --json``."""
-    _install(session)
+    _install(session, "dev")  # a fresh embedded database and broker for the run
     args = session.posargs or [
         "--tickets",
         "shared/context/sample-tickets.json",
