@@ -93,9 +93,23 @@ class RouteMatch:
 
 
 @dataclass(frozen=True)
+class Cors:
+    """An HTTPRoute rule's CORS filter (Gateway API ``HTTPCORSFilter``)."""
+
+    allow_origins: tuple[str, ...]
+    allow_methods: tuple[str, ...]
+    allow_headers: tuple[str, ...]
+    max_age: int = 5
+
+    def allows(self, origin: str) -> bool:
+        return "*" in self.allow_origins or origin in self.allow_origins
+
+
+@dataclass(frozen=True)
 class RouteRule:
     matches: list[RouteMatch]
     backend: str
+    cors: Cors | None = None
 
 
 @dataclass
@@ -106,6 +120,19 @@ class Manifests:
     topics: dict[str, int] = field(default_factory=dict)  # topic -> partitions
     config_maps: dict[str, dict[str, str]] = field(default_factory=dict)
     routes: list[RouteRule] = field(default_factory=list)
+
+
+def _cors(filters: list[dict[str, Any]]) -> Cors | None:
+    for f in filters:
+        if f.get("type") == "CORS":
+            c = f["cors"]
+            return Cors(
+                tuple(c.get("allowOrigins", [])),
+                tuple(c.get("allowMethods", [])),
+                tuple(c.get("allowHeaders", [])),
+                int(c.get("maxAge", 5)),
+            )
+    return None
 
 
 def _service(name: str, template: dict[str, Any]) -> Service:
@@ -174,6 +201,7 @@ def load(directory: Path = KNATIVE_DIR) -> Manifests:
                             for x in rule["matches"]
                         ],
                         rule["backendRefs"][0]["name"],
+                        cors=_cors(rule.get("filters", [])),
                     )
                 )
     for doc in docs:
