@@ -6,8 +6,10 @@ critical accessibility violations.
 
 from __future__ import annotations
 
+import http.server
 import re
 import shutil
+import threading
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -140,3 +142,36 @@ def test_an_unreachable_server_gives_a_clear_message(page: Page, dev_stack: DevS
     page.get_by_role("button", name="Send message").click()
     expect(page.get_by_role("alert")).to_contain_text("couldn't reach the support server")
     _screenshot(page, "7-server-unreachable")
+
+
+def test_the_form_embedded_in_another_site_submits_across_origins(
+    page: Page, dev_stack: DevStack
+) -> None:
+    """The documented snippet on a page of another origin (another port) talks to the API."""
+    snippet = (
+        f"<!doctype html><html><head><title>Shop</title>"
+        f'<link rel="stylesheet" href="{dev_stack.url}/assets/fte-support.css"></head>'
+        f'<body><h1>Our shop</h1><div id="fte-support" data-api-base="{dev_stack.url}"></div>'
+        f'<script type="module" src="{dev_stack.url}/assets/fte-support.js"></script></body></html>'
+    ).encode()
+
+    class ShopPage(http.server.BaseHTTPRequestHandler):
+        def do_GET(self) -> None:
+            self.send_response(200)
+            self.send_header("content-type", "text/html")
+            self.end_headers()
+            self.wfile.write(snippet)
+
+        def log_message(self, *args: object) -> None:
+            pass
+
+    shop = http.server.ThreadingHTTPServer(("127.0.0.1", 0), ShopPage)
+    threading.Thread(target=shop.serve_forever, daemon=True).start()
+    try:
+        page.goto(f"http://127.0.0.1:{shop.server_address[1]}/")
+        _fill_form(page, "ada.embedded@example.com")
+        page.get_by_role("button", name="Send message").click()
+        expect(page.get_by_test_id("ticket-number")).to_have_text(TICKET_NUMBER, timeout=15_000)
+        _screenshot(page, "8-embedded-in-another-site")
+    finally:
+        shop.shutdown()
