@@ -5,7 +5,7 @@ from __future__ import annotations
 import asyncio
 from typing import Any
 
-from shared.agent.models import model_name, select_model
+from shared.agent.models import configured_model_name
 from shared.config import get_settings
 from shared.db import get_pool
 from shared.publisher import broker_reachable
@@ -25,5 +25,5 @@ async def health() -> tuple[bool, dict[str, Any]]:
     return healthy, {
         "status": "ok" if healthy else "degraded",
         "checks": {"database": "ok" if database else "down", "broker": "ok" if broker else "down"},
-        "model": model_name(select_model(get_settings())),
+        "model": configured_model_name(get_settings()),
     }
