@@ -24,7 +24,7 @@ import { FOLLOW_UP_FIELDS, followUpRules, initialValues } from '../validation';
 import { AppLink } from './AppLink';
 import { ConversationThread, type ThreadMessage } from './ConversationThread';
 import { FormField } from './FormField';
-import { keepFocusOnPress } from './keepFocusOnPress';
+import { SubmitButton } from './SubmitButton';
 
 export const NOT_FOUND_MESSAGE =
   "We couldn't find that ticket. Check the number and the link you were given.";
@@ -356,16 +356,7 @@ export function FollowUpForm({ apiBase, ticketNumber, token, onSent }: FollowUpF
         </div>
       ) : null}
       <div className="form__actions">
-        <button type="submit" className="button button--primary" onMouseDown={keepFocusOnPress} disabled={submitting} aria-busy={submitting}>
-          {submitting ? (
-            <>
-              <span className="spinner" aria-hidden="true" />
-              Sending…
-            </>
-          ) : (
-            'Send reply'
-          )}
-        </button>
+        <SubmitButton label="Send reply" busy={submitting} />
       </div>
     </form>
   );

@@ -21,7 +21,7 @@ import {
 } from '../validation';
 import { FormField } from './FormField';
 import { SuccessMessage } from './SuccessMessage';
-import { keepFocusOnPress } from './keepFocusOnPress';
+import { SubmitButton } from './SubmitButton';
 
 const INITIAL = initialValues(rules, SUPPORT_FORM_FIELDS);
 
@@ -213,16 +213,7 @@ export function SupportForm({ apiBase = DEFAULT_API_BASE, onSubmitted }: Support
         ) : null}
 
         <div className="form__actions">
-          <button type="submit" className="button button--primary" onMouseDown={keepFocusOnPress} disabled={submitting} aria-busy={submitting}>
-            {submitting ? (
-              <>
-                <span className="spinner" aria-hidden="true" />
-                Sending…
-              </>
-            ) : (
-              'Send message'
-            )}
-          </button>
+          <SubmitButton label="Send message" busy={submitting} />
         </div>
       </form>
     </section>

@@ -1,7 +1,7 @@
 import { useId, useRef, useState, type FormEvent } from 'react';
 import { hrefFor, navigate } from '../routing';
 import { FormField } from './FormField';
-import { keepFocusOnPress } from './keepFocusOnPress';
+import { SubmitButton } from './SubmitButton';
 
 type LookupField = 'ticket' | 'token';
 const ORDER: readonly LookupField[] = ['ticket', 'token'];
@@ -62,9 +62,7 @@ export function TicketLookup({ initialTicket = '', initialToken = '' }: TicketLo
           {(control) => <input {...control} {...bind('token')} type="text" autoComplete="off" spellCheck={false} />}
         </FormField>
         <div className="form__actions">
-          <button type="submit" className="button button--primary" onMouseDown={keepFocusOnPress}>
-            Check status
-          </button>
+          <SubmitButton label="Check status" busy={false} />
         </div>
       </form>
     </section>
