@@ -7,13 +7,14 @@ from datetime import UTC, datetime
 from events import catalog
 from events.envelope import new_event
 from events.models import Customer, MessageReceived
-from shared.access import hash_token, new_token, token_matches
+from shared.access import hash_token, new_token
 from shared.config import get_settings
 from shared.db import customers, get_pool, tickets
+from shared.db.tickets import Ticket
 from shared.http_api import BadRequest
 from shared.intake.web_form import FollowUp, Receipt, SupportForm, status_url
 from shared.publisher import publish
-from shared.ticket_status import TICKET_NUMBER
+from shared.ticket_status import ticket_for_token
 
 SOURCE = catalog.source_of("intake-web-form")
 
@@ -36,23 +37,8 @@ async def submit_form(form: SupportForm) -> Receipt:
             priority=form.priority,
             access_token_hash=hash_token(token),
         )
-        data = MessageReceived(
-            channel="web_form",
-            customer=customer,
-            content=form.message,
-            subject=form.subject,
-            category=form.category,
-            priority=form.priority,
-            ticket_number=ticket.ticket_number,
-            access_token_hash=ticket.access_token_hash,
-            received_at=datetime.now(UTC),
-        )
-        await publish(
-            catalog.TOPIC_INCOMING,
-            new_event(data, source=SOURCE, partitionkey=customer.key, channel="web_form"),
-        )
-    url = status_url(ticket.ticket_number, token, get_settings().public_base_url)
-    return Receipt(ticket_number=ticket.ticket_number, status_url=url, access_token=token)
+        await _publish(customer, form.message, ticket, access_token_hash=ticket.access_token_hash)
+    return _receipt(ticket, token)
 
 
 async def submit_follow_up(ticket_number: str, token: str | None, follow_up: FollowUp) -> Receipt:
@@ -63,30 +49,39 @@ async def submit_follow_up(ticket_number: str, token: str | None, follow_up: Fol
     """
     pool = await get_pool()
     async with pool.acquire() as conn:
-        ticket = None
-        if TICKET_NUMBER.match(ticket_number):
-            ticket = await tickets.get_by_number(conn, ticket_number)
-        if ticket is None or not token_matches(token, ticket.access_token_hash):
+        ticket = await ticket_for_token(conn, ticket_number, token)
+        if ticket is None or token is None:
             raise BadRequest(404, "no ticket with that number for this token")
         if ticket.customer_id is None:
             raise BadRequest(409, "your first message is still being handled; try again shortly")
         known = await customers.profile(conn, ticket.customer_id)
     customer = Customer(name=known.name, email=known.email, phone=known.phone)
+    await _publish(customer, follow_up.message, ticket)
+    return _receipt(ticket, token)
+
+
+async def _publish(
+    customer: Customer, content: str, ticket: Ticket, access_token_hash: str | None = None
+) -> None:
+    """``message.received`` for the web channel, on the ticket's number, keyed by the customer."""
     data = MessageReceived(
         channel="web_form",
         customer=customer,
-        content=follow_up.message,
+        content=content,
         subject=ticket.subject,
         category=ticket.category,
         priority=ticket.priority,
         ticket_number=ticket.ticket_number,
+        access_token_hash=access_token_hash,
         received_at=datetime.now(UTC),
     )
     await publish(
         catalog.TOPIC_INCOMING,
         new_event(data, source=SOURCE, partitionkey=customer.key, channel="web_form"),
     )
-    assert token is not None
+
+
+def _receipt(ticket: Ticket, token: str) -> Receipt:
     url = status_url(ticket.ticket_number, token, get_settings().public_base_url)
     return Receipt(
         ticket_number=ticket.ticket_number, status_url=url, access_token=token, status=ticket.status
