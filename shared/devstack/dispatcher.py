@@ -174,7 +174,7 @@ class SubscriptionWorker:
                 retry + 1,
                 delivery.retry,
             )
-            await asyncio.sleep(delivery.backoff(retry))
+            await asyncio.sleep(delivery.backoff(retry + 1))
             retry += 1
 
     async def _send(self, event: CloudEvent) -> Attempt:

