@@ -50,7 +50,10 @@ def dev(session: nox.Session) -> None:
     """Run the whole system on the embedded stack and print its URLs (Ctrl-C stops it)."""
     _install(session, "dev")
     _web_form(session, test=False)
-    session.run("fte", "dev", *session.posargs)
+    # Ctrl-C reaches nox and `fte dev` together; nox would SIGKILL `fte dev` 0.5 s later, while it
+    # still stops its children in order. `fte dev` ignores signals after the first, so the
+    # SIGTERM after interrupt_timeout is harmless and the SIGKILL after both is a last resort.
+    session.run("fte", "dev", *session.posargs, interrupt_timeout=60.0, terminate_timeout=30.0)
 
 
 @nox.session(python=PYTHON)

@@ -4,52 +4,132 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import os
+import re
 import signal
 import sys
 import threading
 from pathlib import Path
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from shared.devstack.stack import Stack
 
 DEFAULT_DATA_DIR = Path(".fte")
+
+
+class _StopSignals:
+    """SIGINT/SIGTERM for ``fte dev``: the first asks for an orderly stop, later ones are ignored.
+
+    While the stack starts, the first one also interrupts the start (as KeyboardInterrupt), so
+    Ctrl-C is not kept waiting for a minute of start-up; the start then stops what it started.
+    """
+
+    def __init__(self) -> None:
+        self.requested = threading.Event()
+        self.starting = True
+
+    def install(self) -> None:
+        for sig in (signal.SIGINT, signal.SIGTERM):
+            signal.signal(sig, self._received)
+
+    def _received(self, signum: int, frame: object) -> None:
+        if self.request() and self.starting:
+            raise KeyboardInterrupt
+
+    def request(self) -> bool:
+        """Say "stopping…" once; True the first time only."""
+        if self.requested.is_set():
+            return False
+        self.requested.set()
+        os.write(sys.stdout.fileno(), "stopping…\n".encode())  # safe inside a signal handler
+        return True
+
+
+def _banner(stack: Stack) -> str:
+    url = stack.gateway_url
+    lines = [
+        "",
+        "Digital FTE is running on the embedded stack.",
+        f"  Support form  {url}/",
+        f"  Submit        POST {url}/api/v1/support/form",
+        f"  Ticket status GET  {url}/api/v1/tickets/{{ticket_number}}?token=…",
+        f"  Health        GET  {url}/api/v1/health",
+        f"  Postgres      {stack.database_url}",
+        f"  Kafka         {stack.bootstrap}",
+        f"  Logs          {stack.log_dir}/",
+    ]
+    if stack.env:
+        lines.append(f"  Overrides     {' '.join(f'{k}={v}' for k, v in stack.env.items())}")
+    if stack.ping_interval is not None:
+        lines.append(f"  Pings every   {stack.ping_interval:g}s")
+    return "\n".join([*lines, "Press Ctrl-C to stop."])
+
+
+def _supervise(stack: Stack, stopping: threading.Event) -> int:
+    """Until a stop is asked for, restart what dies; 1 when the stack cannot go on."""
+    from shared.devstack.stack import StackFailure
+
+    while not stopping.wait(0.5):
+        try:
+            for name in stack.supervise():
+                code = stack.child(name).last_exit
+                print(f"{name} exited (code {code}): restarted", flush=True)
+        except StackFailure as exc:
+            print(f"error: {exc}", file=sys.stderr, flush=True)
+            return 1
+    return 0
 
 
 def _dev(args: argparse.Namespace) -> int:
     from shared.devstack.stack import Stack
 
+    signals = _StopSignals()
+    signals.install()
     stack = Stack(
-        data_dir=args.data_dir.resolve(), port=args.port, durable_broker=not args.memory_broker
+        data_dir=args.data_dir.resolve(),
+        port=args.port,
+        durable_broker=not args.memory_broker,
+        env=dict(args.set),
+        ping_interval=args.ping_every,
     )
-    stopping = threading.Event()
-    for sig in (signal.SIGINT, signal.SIGTERM):
-        signal.signal(sig, lambda *_: stopping.set())
     try:
-        stack.start()
+        stack.start()  # stops what it started when it fails or is interrupted
+    except KeyboardInterrupt:
+        print("stopped.", flush=True)
+        return 0
     except Exception as exc:
         print(f"error: the stack did not start: {exc}", file=sys.stderr)
         return 1
-    url = stack.gateway_url
-    print(
-        f"\nDigital FTE is running on the embedded stack.\n"
-        f"  Support form  {url}/\n"
-        f"  Submit        POST {url}/api/v1/support/form\n"
-        f"  Ticket status GET  {url}/api/v1/tickets/{{ticket_number}}?token=…\n"
-        f"  Health        GET  {url}/api/v1/health\n"
-        f"  Postgres      {stack.database_url}\n"
-        f"  Kafka         {stack.bootstrap}\n"
-        f"  Logs          {stack.log_dir}/\n"
-        f"Press Ctrl-C to stop.",
-        flush=True,
-    )
+    signals.starting = False
+    print(_banner(stack), flush=True)
     try:
-        while not stopping.wait(0.5):
-            dead = [c.name for c in stack.children if not c.alive()]
-            if dead:
-                print(f"error: {', '.join(dead)} exited; see {stack.log_dir}/", file=sys.stderr)
-                return 1
+        return _supervise(stack, signals.requested)
     finally:
-        print("stopping…", flush=True)
+        signals.request()
         stack.stop()
         print("stopped.", flush=True)
-    return 0
+
+
+def _setting(text: str) -> tuple[str, str]:
+    """``--set KEY=VALUE``: KEY an environment variable's name, VALUE anything (even empty)."""
+    key, equals, value = text.partition("=")
+    if not equals or not re.fullmatch(r"[A-Za-z_][A-Za-z0-9_]*", key):
+        raise argparse.ArgumentTypeError(
+            f"expected KEY=VALUE with KEY a variable name (e.g. AGENT_MODEL=gpt-4o-mini), "
+            f"got {text!r}"
+        )
+    return key, value
+
+
+def _seconds(text: str) -> float:
+    try:
+        value = float(text)
+    except ValueError:
+        value = 0.0
+    if not value > 0:
+        raise argparse.ArgumentTypeError(f"expected a positive number of seconds, got {text!r}")
+    return value
 
 
 def _migrate(args: argparse.Namespace) -> int:
@@ -108,6 +188,20 @@ def build_parser() -> argparse.ArgumentParser:
         "--memory-broker",
         action="store_true",
         help="keep the broker's log in memory instead of on the local S3",
+    )
+    dev.add_argument(
+        "--set",
+        type=_setting,
+        action="append",
+        default=[],
+        metavar="KEY=VALUE",
+        help="a configuration value for every function, over the fte-config ConfigMap (repeatable)",
+    )
+    dev.add_argument(
+        "--ping-every",
+        type=_seconds,
+        metavar="SECONDS",
+        help="PingSources fire every SECONDS (FTE_PING_INTERVAL of the dispatcher)",
     )
     dev.set_defaults(run=_dev)
 

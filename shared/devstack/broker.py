@@ -31,8 +31,9 @@ def start_s3(log_dir: Path, cwd: Path) -> tuple[Child, str]:
         env={},
         log_dir=log_dir,
         cwd=cwd,
-        quiet=True,
-    )  # it logs every request
+        quiet=True,  # it logs every request
+        port=port,
+    )
     wait_for_port(port, 30, child.alive)
     endpoint = f"http://127.0.0.1:{port}"
     s3 = boto3.client(
@@ -72,6 +73,7 @@ def start_tansu(
         env=env,
         log_dir=log_dir,
         cwd=cwd,
+        port=port,
     )
     wait_for_port(port, 30, child.alive)
     return child, f"127.0.0.1:{port}"
@@ -96,3 +98,16 @@ async def create_topics(bootstrap: str, topics: dict[str, int]) -> None:
 
 def ensure_topics(bootstrap: str, topics: dict[str, int]) -> None:
     asyncio.run(create_topics(bootstrap, topics))
+
+
+def restart_tansu(broker: Child, topics: dict[str, int]) -> None:
+    """Start the broker again as it was spawned: same port, same storage; topics made if lost.
+
+    On S3 the topics and offsets come back from the log; in memory they are gone, so this
+    creates the topics again, empty.
+    """
+    broker.restart()
+    if broker.port is None:
+        raise ValueError("the broker was spawned without its port")
+    wait_for_port(broker.port, 30, broker.alive)
+    ensure_topics(f"127.0.0.1:{broker.port}", topics)

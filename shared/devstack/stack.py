@@ -1,4 +1,8 @@
-"""The whole system on one machine: Postgres, broker, every function, dispatcher and gateway."""
+"""The whole system on one machine: Postgres, broker, every function, dispatcher and gateway.
+
+A :class:`Stack` is driven from one thread, the one that started it (see ``processes``): start,
+supervise (restart what died, as Knative replaces a crashed pod), inject faults, stop.
+"""
 
 from __future__ import annotations
 
@@ -15,15 +19,26 @@ from typing import Any
 import asyncpg
 
 from shared.db.migrations import migrate
-from shared.devstack.broker import ensure_topics, start_s3, start_tansu
+from shared.devstack.broker import ensure_topics, restart_tansu, start_s3, start_tansu
 from shared.devstack.manifests import Manifests, Service, load
 from shared.devstack.ports import free_port, wait_for_port
-from shared.devstack.postgres import PostgresServer, start_postgres, stop_postgres
-from shared.devstack.processes import Child, spawn
+from shared.devstack.postgres import (
+    PostgresServer,
+    start_postgres,
+    stop_postgres,
+    wait_for_postgres,
+)
+from shared.devstack.processes import Child, spawn, stop_together
 
 REPO = Path(__file__).resolve().parents[2]
 DATABASE = "fte"
 KNOWLEDGE_BASE = REPO / "shared" / "context"
+CRASH_WINDOW = 10.0  # seconds: a child that exits sooner after its start has crashed at start…
+CRASH_LIMIT = 3  # …and this many such exits in a row are a crash loop
+
+
+class StackFailure(RuntimeError):
+    """The stack cannot go on: its S3 died (the broker's log with it) or a child crash-loops."""
 
 
 def mount_config_maps(service: Service, manifests: Manifests, root: Path) -> dict[str, Path]:
@@ -99,7 +114,8 @@ class Stack:
     durable_broker: bool = True
     functions: list[str] | None = None  # None: every Service in knative/
     knowledge_base: Path | None = KNOWLEDGE_BASE  # ingested at start (only what changed)
-    env: dict[str, str] = field(default_factory=dict)
+    env: dict[str, str] = field(default_factory=dict)  # for every function; wins over ConfigMaps
+    ping_interval: float | None = None  # seconds; the dispatcher's PingSources fire this often
     log: Any = print
 
     postgres: PostgresServer | None = None
@@ -108,6 +124,7 @@ class Stack:
     urls: dict[str, str] = field(default_factory=dict)
     children: list[Child] = field(default_factory=list)
     manifests: Manifests = field(default_factory=load)
+    quick_exits: dict[str, int] = field(default_factory=dict)
 
     @property
     def log_dir(self) -> Path:
@@ -187,7 +204,9 @@ class Stack:
             port = free_port()
             mounts = mount_config_maps(service, self.manifests, self.data_dir / "mounts")
             env = service_env(service, self.manifests, provided, mounts) | {"PORT": str(port)}
-            child = spawn(name, function_argv(service), env=env, log_dir=self.log_dir, cwd=REPO)
+            child = spawn(
+                name, function_argv(service), env=env, log_dir=self.log_dir, cwd=REPO, port=port
+            )
             self.children.append(child)
             self.urls[name] = f"http://127.0.0.1:{port}"
             pending.append((child, port))
@@ -202,6 +221,8 @@ class Stack:
 
     def _start_dispatcher(self) -> None:
         env = {"FTE_BOOTSTRAP": self.bootstrap, "FTE_SUBSCRIBERS": json.dumps(self.urls)}
+        if self.ping_interval is not None:
+            env["FTE_PING_INTERVAL"] = str(self.ping_interval)
         self.children.append(
             spawn(
                 "dispatcher",
@@ -220,6 +241,7 @@ class Stack:
             env=env,
             log_dir=self.log_dir,
             cwd=REPO,
+            port=self.port,
         )
         self.children.append(child)
         try:
@@ -232,10 +254,65 @@ class Stack:
     def child(self, name: str) -> Child:
         return next(c for c in self.children if c.name == name)
 
+    def supervise(self) -> list[str]:
+        """Restart each dead child with its argv, env, cwd and port; the names restarted.
+
+        Raises :class:`StackFailure` when S3 died (the broker's log is gone with it) or when a
+        child keeps exiting right after it starts (a crash loop).
+        """
+        restarted = []
+        for child in self.children:
+            if child.alive():
+                continue
+            if child.name == "s3":
+                raise StackFailure(
+                    f"S3 (moto) exited (code {child.process.returncode}): the broker's log is gone"
+                )
+            self._count_exit(child)
+            if child.name == "broker":
+                restart_tansu(child, self.manifests.topics)
+            else:
+                child.restart()
+            restarted.append(child.name)
+        return restarted
+
+    def _count_exit(self, child: Child) -> None:
+        quick = not child.killed and child.uptime() < CRASH_WINDOW
+        count = self.quick_exits.get(child.name, 0) + 1 if quick else 0
+        self.quick_exits[child.name] = count
+        if count >= CRASH_LIMIT:
+            raise StackFailure(
+                f"{child.name} is crash-looping: it exited {count} times in a row within "
+                f"{CRASH_WINDOW:.0f}s of starting (last code {child.process.returncode}); "
+                f"see {child.log_path}:\n{child.log_tail()}"
+            )
+
+    def kill(self, name: str) -> None:
+        """SIGKILL one child (a fault); no restart here: the next :meth:`supervise` brings it back."""
+        self.child(name).kill()
+
+    def restart_broker(self) -> None:
+        """Stop the broker and start it again on the same port and storage (S3 or memory)."""
+        restart_tansu(self.child("broker"), self.manifests.topics)
+
+    def restart_postgres(self) -> None:
+        """Stop the embedded server and start it again on the same pgdata (and socket)."""
+        if self.postgres is None:
+            raise RuntimeError("PostgreSQL is not running")
+        stop_postgres(self.postgres)
+        self.postgres = start_postgres(self.data_dir / "pgdata")
+        uri = self.postgres.get_uri(DATABASE)
+        if uri != self.database_url:
+            raise StackFailure(f"PostgreSQL came back at {uri}, not at {self.database_url}")
+        wait_for_postgres(uri)
+
     def stop(self) -> None:
-        """Stop in reverse order of start; Postgres last, so in-flight work can finish."""
-        for child in reversed(self.children):
-            child.stop()
+        """Stop front to back, each tier at once: the gateway, the dispatcher, the functions, the
+        broker, S3, Postgres last, so in-flight work can finish. Safe to call twice."""
+        tiers = [["gateway"], ["dispatcher"], list(self.urls), ["broker"], ["s3"]]
+        for tier in tiers:
+            stop_together(c for c in self.children if c.name in tier)
+        stop_together(self.children)  # anything not in a tier
         self.children.clear()
         if self.postgres is not None:
             stop_postgres(self.postgres)

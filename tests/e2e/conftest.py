@@ -6,7 +6,7 @@ import signal
 import subprocess
 import sys
 import time
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -30,7 +30,8 @@ class DevStack:
         return self.process.wait(timeout)
 
 
-def start_dev(data_dir: Path, timeout: float = 180) -> DevStack:
+def start_dev(data_dir: Path, timeout: float = 180, extra_args: Sequence[str] = ()) -> DevStack:
+    """``fte dev`` on a free port with ``data_dir``, plus ``extra_args`` (e.g. ``--set K=V``)."""
     port = free_port()
     output = data_dir.parent / f"dev-{port}.out"
     with output.open("w") as out:
@@ -44,6 +45,7 @@ def start_dev(data_dir: Path, timeout: float = 180) -> DevStack:
                 str(port),
                 "--data-dir",
                 str(data_dir),
+                *extra_args,
             ],
             cwd=REPO,
             stdout=out,

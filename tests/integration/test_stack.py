@@ -1,0 +1,107 @@
+"""The dev stack as the fault suite drives it: restarts of what dies, of the broker, of Postgres."""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable, Iterator
+from pathlib import Path
+
+import httpx
+import psutil
+import pytest
+
+from shared.devstack.ports import free_port
+from shared.devstack.stack import Stack, StackFailure
+
+BOUND = 60.0  # seconds any recovery may take before the test fails
+
+
+def _wait_until(condition: Callable[[], bool], what: str, timeout: float = BOUND) -> None:
+    deadline = time.monotonic() + timeout
+    while not condition():
+        if time.monotonic() > deadline:
+            raise AssertionError(f"timed out after {timeout:.0f}s waiting for {what}")
+        time.sleep(0.1)
+
+
+def _healthy(stack: Stack) -> bool:
+    try:
+        response = httpx.get(f"{stack.urls['ops']}/api/v1/health", timeout=5)
+    except httpx.TransportError:
+        return False
+    return response.status_code == 200
+
+
+@pytest.fixture
+def stack(tmp_path: Path) -> Iterator[Stack]:
+    stack = Stack(
+        data_dir=tmp_path / "data",
+        port=free_port(),
+        durable_broker=False,
+        functions=[
+            "ops",
+            "ticket-status",
+            "dead-letter",
+        ],  # the dispatcher exits with no subscriber
+        knowledge_base=None,
+        log=lambda *_: None,
+    )
+    stack.start()
+    try:
+        _wait_until(lambda: _healthy(stack), "the ops function to report healthy")
+        yield stack
+    finally:
+        stack.stop()
+
+
+def test_a_killed_function_comes_back_on_its_port_and_answers(stack: Stack) -> None:
+    before = stack.child("ops")
+    pid, port, url = before.process.pid, before.port, stack.urls["ops"]
+
+    stack.kill("ops")
+    assert not stack.child("ops").alive()
+    assert stack.supervise() == ["ops"]
+
+    after = stack.child("ops")
+    assert after.process.pid != pid
+    assert after.port == port and stack.urls["ops"] == url
+    assert after.last_exit == -9
+    _wait_until(lambda: _healthy(stack), "the restarted ops function to answer")
+    assert stack.supervise() == []
+
+
+def test_a_child_that_keeps_dying_at_start_is_a_crash_loop(stack: Stack) -> None:
+    with pytest.raises(StackFailure, match="ticket-status is crash-looping"):
+        for _ in range(5):  # dies on its own (not Stack.kill), right after each start
+            stack.child("ticket-status").process.kill()
+            stack.child("ticket-status").process.wait()
+            stack.supervise()
+
+
+def test_the_stack_is_healthy_again_after_postgres_restarts(stack: Stack) -> None:
+    uri = stack.database_url
+    stack.restart_postgres()
+    assert stack.database_url == uri
+    _wait_until(lambda: _healthy(stack), "health after the Postgres restart")
+
+
+def test_the_stack_is_healthy_again_after_the_broker_restarts(stack: Stack) -> None:
+    bootstrap, port = stack.bootstrap, stack.child("broker").port
+    stack.restart_broker()
+    assert stack.child("broker").alive() and stack.child("broker").port == port
+    assert stack.bootstrap == bootstrap
+    _wait_until(lambda: _healthy(stack), "health after the broker restart")
+
+
+def test_stop_leaves_no_process_running_and_is_safe_twice(stack: Stack) -> None:
+    assert stack.postgres is not None
+    postmaster = psutil.Process(stack.postgres.get_pid())
+    spawned = [psutil.Process(c.process.pid) for c in stack.children]
+    names = {c.name for c in stack.children}
+    assert {"ops", "ticket-status", "dead-letter", "broker", "dispatcher", "gateway"} <= names
+
+    stack.stop()
+    stack.stop()
+
+    running = [p for p in [postmaster, *spawned] if p.is_running() and p.status() != "zombie"]
+    assert running == []
