@@ -1,30 +1,42 @@
 """Delivers Kafka records to functions as Knative's KafkaSource and Kafka Broker Triggers do.
 
-Per KNATIVE.md: CloudEvents over HTTP (binary mode); 5xx, 404, 408, 409, 429 and connection
-errors are retried with the delivery spec's backoff; any other status >= 300 goes straight to
-the dead-letter sink, with ``knativeerrordest``, ``knativeerrorcode`` and ``knativeerrordata``
-added; an offset is committed only after success or dead-lettering. Ordered subscriptions
-deliver one record at a time per partition; unordered ones deliver a batch concurrently.
+Per KNATIVE.md: binary-mode records go over HTTP in binary mode (``ce-*`` values
+percent-encoded), structured ones pass through as structured; a record that is no CloudEvent
+is wrapped as ``dev.knative.kafka.event`` for a KafkaSource and dead-lettered for a Trigger.
+5xx, 404, 408, 409, 429 and connection errors are retried with the delivery spec's backoff;
+any other status >= 300 goes straight to the dead-letter sink, with ``knativeerrordest``,
+``knativeerrorcode`` and ``knativeerrordata`` added. An offset is committed only after success
+or dead-lettering, and the dead-letter produce is retried until it succeeds.
+
+Poison-proof: whatever goes wrong with one record is dead-lettered with a short reason and the
+worker goes on; a broker error costs the consumer, which is recreated with a capped backoff
+(what was not committed is delivered again: consumers are idempotent). PingSources fire from
+here too, on their cron schedule or every ``FTE_PING_INTERVAL`` seconds.
 """
 
 from __future__ import annotations
 
 import asyncio
 import base64
+import contextlib
 import json
 import logging
 import os
+import re
 import signal
 from collections.abc import Sequence
 from dataclasses import dataclass
+from datetime import UTC, datetime
+from zoneinfo import ZoneInfo
 
 import httpx
 from aiokafka import AIOKafkaConsumer, AIOKafkaProducer, ConsumerRecord, TopicPartition
-from cloudevents.conversion import to_binary
 from cloudevents.http import CloudEvent
+from croniter import croniter
 
-from events.kafka import from_record, to_record
-from shared.devstack.manifests import Manifests, Subscription, load
+from events.http import to_binary_http
+from events.kafka import NotACloudEvent, content_mode, from_record, knative_kafka_event, to_record
+from shared.devstack.manifests import Manifests, PingSource, Subscription, load
 
 log = logging.getLogger("dispatcher")
 
@@ -34,6 +46,10 @@ ERROR_DATA_LIMIT = 1024
 COMMIT_INTERVAL = 0.2  # seconds; delivered offsets are committed together at most this often
 # The broker holds an empty fetch this long; it does not answer early when a record arrives.
 FETCH_MAX_WAIT_MS = int(os.environ.get("FTE_FETCH_MAX_WAIT_MS", "100"))
+RECONNECT_DELAY, RECONNECT_MAX = 0.2, 5.0  # seconds: the consumer's backoff after a broker error
+PRODUCE_DELAY, PRODUCE_MAX = 0.2, 5.0  # seconds: the dead-letter produce's backoff
+PING_TYPE = "dev.knative.sources.ping"
+PING_TIMEOUT = 30.0
 
 
 def is_retryable(status: int | None) -> bool:
@@ -41,16 +57,40 @@ def is_retryable(status: int | None) -> bool:
     return status is None or status >= 500 or status in RETRYABLE
 
 
+def capped_backoff(failures: int, delay: float, cap: float) -> float:
+    """``delay * 2^failures``, never more than ``cap``."""
+    return min(cap, delay * float(2 ** min(failures, 32)))
+
+
 @dataclass(frozen=True)
 class Attempt:
+    """One try: the HTTP status (None: no answer) and body; or a reason the dispatcher gives."""
+
     status: int | None
     body: bytes = b""
     headers: httpx.Headers | None = None
+
+    @property
+    def succeeded(self) -> bool:
+        return self.status is not None and 200 <= self.status < 300
+
+
+@dataclass(frozen=True)
+class Outgoing:
+    """One record ready for HTTP: its event (to filter, log, dead-letter) and the request."""
+
+    event: CloudEvent
+    headers: dict[str, str]
+    body: bytes
 
 
 def matches(event: CloudEvent, filter_attributes: dict[str, str]) -> bool:
     """A Trigger's ``spec.filter.attributes``: every attribute equal, never the data."""
     return all(str(event.get(k)) == v for k, v in filter_attributes.items())
+
+
+def _extension_name(header: str) -> str:
+    return re.sub(r"[^a-z0-9]", "", header.lower()[4:])
 
 
 def dead_lettered(event: CloudEvent, destination: str, attempt: Attempt) -> CloudEvent:
@@ -62,9 +102,16 @@ def dead_lettered(event: CloudEvent, destination: str, attempt: Attempt) -> Clou
     if attempt.body:
         attributes["knativeerrordata"] = base64.b64encode(attempt.body[:ERROR_DATA_LIMIT]).decode()
     for name, value in (attempt.headers or httpx.Headers()).items():
-        if name.lower().startswith("kne-"):
-            attributes[name.lower()[4:]] = value
+        if name.lower().startswith("kne-") and _extension_name(name):
+            attributes[_extension_name(name)] = value
     return CloudEvent.create(attributes, event.get_data())
+
+
+def _reason(exc: Exception) -> bytes:
+    """What a dead letter says went wrong: the kind of error, never the record's content."""
+    if isinstance(exc, NotACloudEvent):
+        return b"dispatcher: not a CloudEvent"
+    return f"dispatcher: {type(exc).__name__}".encode()
 
 
 class SubscriptionWorker:
@@ -80,11 +127,41 @@ class SubscriptionWorker:
         producer: AIOKafkaProducer,
     ):
         self.sub, self.url, self.bootstrap = sub, url, bootstrap
-        self.dead_letter_topic = sinks.get(sub.delivery.dead_letter_sink or "")
+        topic = sinks.get(sub.delivery.dead_letter_sink or "")
+        if topic is None:
+            raise ValueError(f"{sub.kind} {sub.name}: no dead-letter sink, events would be lost")
+        self.dead_letter_topic = topic
         self.client, self.producer = client, producer
+        self._reconnects = 0
 
     async def run(self) -> None:
-        consumer = AIOKafkaConsumer(
+        """Consume until cancelled; a broker error costs the consumer, never the worker."""
+        while True:
+            consumer, delay = self._consumer(), RECONNECT_DELAY
+            try:
+                await consumer.start()
+                log.info(
+                    "%s: consuming %s as %s",
+                    self.sub.name,
+                    self.sub.topics,
+                    self.sub.consumer_group,
+                )
+                await self._consume(consumer)
+            except Exception as exc:
+                delay = capped_backoff(self._reconnects, RECONNECT_DELAY, RECONNECT_MAX)
+                self._reconnects += 1
+                log.warning(
+                    "%s: consumer failed (%s), reconnecting in %.2fs",
+                    self.sub.name,
+                    type(exc).__name__,
+                    delay,
+                )
+            finally:
+                await _stop_quietly(consumer)
+            await asyncio.sleep(delay)
+
+    def _consumer(self) -> AIOKafkaConsumer:
+        return AIOKafkaConsumer(
             *self.sub.topics,
             bootstrap_servers=self.bootstrap,
             group_id=self.sub.consumer_group,
@@ -95,14 +172,15 @@ class SubscriptionWorker:
             heartbeat_interval_ms=1000,
             fetch_max_wait_ms=FETCH_MAX_WAIT_MS,
         )
-        await consumer.start()
-        log.info("%s: consuming %s as %s", self.sub.name, self.sub.topics, self.sub.consumer_group)
+
+    async def _consume(self, consumer: AIOKafkaConsumer) -> None:
         in_flight: dict[TopicPartition, asyncio.Task[int]] = {}
         done: dict[TopicPartition, int] = {}  # delivered, offset not committed yet
         last_commit = 0.0
         try:
             while True:
                 batches = await consumer.getmany(timeout_ms=100, max_records=MAX_IN_FLIGHT)
+                self._reconnects = 0
                 for tp, records in batches.items():
                     consumer.pause(tp)  # keep polling (and heartbeating) while we deliver
                     in_flight[tp] = asyncio.create_task(self._deliver_batch(records))
@@ -128,7 +206,7 @@ class SubscriptionWorker:
         finally:
             for task in in_flight.values():
                 task.cancel()
-            await consumer.stop()
+            await asyncio.gather(*in_flight.values(), return_exceptions=True)
 
     async def _deliver_batch(self, records: Sequence[ConsumerRecord[bytes, bytes]]) -> int:
         if self.sub.ordered:
@@ -139,111 +217,230 @@ class SubscriptionWorker:
         return int(records[-1].offset) + 1
 
     async def _deliver_record(self, record: ConsumerRecord[bytes, bytes]) -> None:
+        """Deliver or dead-letter: nothing that goes wrong here reaches the consumer loop."""
+        event: CloudEvent | None = None
         try:
-            event = from_record(record.key, record.value or b"", list(record.headers))
-        except Exception as exc:  # not a CloudEvent: Knative would reject it; keep it visible
+            outgoing = self._outgoing(record)
+            event = outgoing.event
+            if not matches(event, self.sub.filter):
+                return
+            attempt = await self._send_with_retries(outgoing)
+            if attempt.succeeded:
+                return
+        except Exception as exc:
             log.error(
-                "%s: record %s@%s is not a CloudEvent: %s",
+                "%s: record partition %s offset %s failed in the dispatcher (%s)",
                 self.sub.name,
                 record.partition,
                 record.offset,
-                exc,
+                type(exc).__name__,
             )
-            return
-        if not matches(event, self.sub.filter):
-            return
-        attempt = await self._send_with_retries(event)
-        if attempt.status is not None and 200 <= attempt.status < 300:
-            return
-        await self._dead_letter(event, attempt)
+            attempt = Attempt(None, _reason(exc))
+        await self._dead_letter(record, event, attempt)
 
-    async def _send_with_retries(self, event: CloudEvent) -> Attempt:
-        delivery = self.sub.delivery
-        retry = 0
+    def _outgoing(self, record: ConsumerRecord[bytes, bytes]) -> Outgoing:
+        """The HTTP request for a record: structured stays structured, the rest goes binary."""
+        headers, value = list(record.headers), record.value or b""
+        try:
+            event = from_record(record.key, value, headers)
+        except NotACloudEvent:
+            if self.sub.kind != "KafkaSource":
+                raise  # a broker only holds CloudEvents
+            event = self._wrapped(record)
+            return Outgoing(event, *to_binary_http(event))
+        if content_mode(headers) == "structured":
+            content_type = next(v for k, v in headers if k.lower() == "content-type")
+            return Outgoing(event, {"content-type": content_type.decode()}, value)
+        return Outgoing(event, *to_binary_http(event))
+
+    def _wrapped(self, record: ConsumerRecord[bytes, bytes]) -> CloudEvent:
+        return knative_kafka_event(
+            source=f"{self.sub.source}#{record.topic}",
+            partition=record.partition,
+            offset=record.offset,
+            timestamp_ms=record.timestamp,
+            key=record.key,
+            value=record.value,
+            headers=list(record.headers),
+        )
+
+    async def _send_with_retries(self, outgoing: Outgoing) -> Attempt:
+        delivery, number = self.sub.delivery, 1
         while True:
-            attempt = await self._send(event)
-            if attempt.status is not None and 200 <= attempt.status < 300:
+            attempt = await self._send(outgoing)
+            if attempt.succeeded:
                 return attempt
-            if not is_retryable(attempt.status) or retry >= delivery.retry:
+            failed = (self.sub.name, outgoing.event["id"], number, attempt.status)
+            if not is_retryable(attempt.status):
+                log.warning("%s: event %s attempt %d failed (status %s), not retried", *failed)
                 return attempt
-            log.info(
-                "%s: event %s got %s, retry %d/%d",
-                self.sub.name,
-                event["id"],
-                attempt.status,
-                retry + 1,
+            if number > delivery.retry:
+                log.warning(
+                    "%s: event %s attempt %d failed (status %s), retries exhausted", *failed
+                )
+                return attempt
+            delay = delivery.backoff(number)
+            log.warning(
+                "%s: event %s attempt %d failed (status %s), retry %d/%d in %.2fs",
+                *failed,
+                number,
                 delivery.retry,
+                delay,
             )
-            await asyncio.sleep(delivery.backoff(retry + 1))
-            retry += 1
+            await asyncio.sleep(delay)
+            number += 1
 
-    async def _send(self, event: CloudEvent) -> Attempt:
-        headers, body = to_binary(event, data_marshaller=_raw)
+    async def _send(self, outgoing: Outgoing) -> Attempt:
         try:
             response = await self.client.post(
-                self.url, headers=headers, content=body, timeout=self.sub.delivery.timeout
+                self.url,
+                headers=outgoing.headers,
+                content=outgoing.body,
+                timeout=self.sub.delivery.timeout,
             )
         except httpx.HTTPError as exc:
-            log.info(
-                "%s: %s unreachable: %s", self.sub.name, self.sub.subscriber, type(exc).__name__
-            )
+            log.debug("%s: %s: %s", self.sub.name, self.sub.subscriber, type(exc).__name__)
             return Attempt(None)
         return Attempt(response.status_code, response.content, response.headers)
 
-    async def _dead_letter(self, event: CloudEvent, attempt: Attempt) -> None:
-        if self.dead_letter_topic is None:
-            log.error(
-                "%s: event %s failed with %s and no dead-letter sink: dropped",
-                self.sub.name,
-                event["id"],
-                attempt.status,
-            )
-            return
-        failed = dead_lettered(event, self.url, attempt)
-        key, value, headers = to_record(failed)
-        for retry in range(5):
+    def _dead_letter_record(
+        self, record: ConsumerRecord[bytes, bytes], event: CloudEvent | None, attempt: Attempt
+    ) -> tuple[bytes | None, bytes, list[tuple[str, bytes]]]:
+        try:
+            return to_record(dead_lettered(event or self._wrapped(record), self.url, attempt))
+        except Exception as exc:  # an event the binding cannot write: its record, wrapped, can
+            reason = Attempt(attempt.status, _reason(exc))
+            return to_record(dead_lettered(self._wrapped(record), self.url, reason))
+
+    async def _dead_letter(
+        self, record: ConsumerRecord[bytes, bytes], event: CloudEvent | None, attempt: Attempt
+    ) -> None:
+        """Produce to the dead-letter topic, retrying until it works: the offset waits for it."""
+        key, value, headers = self._dead_letter_record(record, event, attempt)
+        wrapped_id = f"partition:{record.partition}/offset:{record.offset}"
+        event_id = event["id"] if event is not None else wrapped_id
+        failures = 0
+        while True:
             try:
                 await self.producer.send_and_wait(
                     self.dead_letter_topic, value, key=key, headers=headers
                 )
-                log.warning(
-                    "%s: event %s dead-lettered to %s (status %s)",
-                    self.sub.name,
-                    event["id"],
-                    self.dead_letter_topic,
-                    attempt.status,
-                )
-                return
+                break
             except Exception as exc:
+                delay = capped_backoff(failures, PRODUCE_DELAY, PRODUCE_MAX)
+                failures += 1
                 log.error(
-                    "%s: dead-letter produce failed (%s), retry %d", self.sub.name, exc, retry
+                    "%s: dead-letter produce of event %s failed (%s), retry in %.2fs",
+                    self.sub.name,
+                    event_id,
+                    type(exc).__name__,
+                    delay,
                 )
-                await asyncio.sleep(0.2 * 2**retry)
-        log.error("%s: event %s lost: the dead-letter sink failed", self.sub.name, event["id"])
+                await asyncio.sleep(delay)
+        log.warning(
+            "%s: event %s dead-lettered to %s (status %s)",
+            self.sub.name,
+            event_id,
+            self.dead_letter_topic,
+            attempt.status,
+        )
 
 
-def _raw(data: object) -> bytes:
-    if isinstance(data, bytes):
-        return data
-    return json.dumps(data).encode()
+async def _stop_quietly(consumer: AIOKafkaConsumer) -> None:
+    """Stop a consumer whose broker may be gone: bounded, and its errors only logged."""
+    try:
+        await asyncio.wait_for(consumer.stop(), 10)
+    except Exception as exc:
+        log.info("consumer stop: %s", type(exc).__name__)
+
+
+class Pinger:
+    """A PingSource: a ``dev.knative.sources.ping`` event to its sink on every tick.
+
+    A failed ping is logged, not retried: the next one comes anyway.
+    """
+
+    def __init__(
+        self, ping: PingSource, url: str, client: httpx.AsyncClient, interval: float | None
+    ):
+        self.ping, self.url, self.client, self.interval = ping, url, client, interval
+
+    async def run(self) -> None:
+        loop = asyncio.get_running_loop()
+        due = loop.time()
+        while True:
+            due = due + self.interval if self.interval else loop.time() + self._until_next()
+            await asyncio.sleep(max(0.0, due - loop.time()))
+            await self.fire()
+
+    def _until_next(self) -> float:
+        now = datetime.now(ZoneInfo(self.ping.timezone) if self.ping.timezone else UTC)
+        following: datetime = croniter(self.ping.schedule, now).get_next(datetime)
+        return max(0.0, (following - now).total_seconds())
+
+    def event(self) -> CloudEvent:
+        attributes = {"type": PING_TYPE, "source": self.ping.source}
+        if self.ping.content_type:
+            attributes["datacontenttype"] = self.ping.content_type
+        return CloudEvent.create(attributes, self.ping.data or None)
+
+    async def fire(self) -> None:
+        event = self.event()
+        headers, body = to_binary_http(event)
+        try:
+            response = await self.client.post(
+                self.url, headers=headers, content=body, timeout=PING_TIMEOUT
+            )
+            status: int | None = response.status_code
+        except httpx.HTTPError:
+            status = None
+        if status is None or not 200 <= status < 300:
+            log.warning("%s: ping %s failed (status %s)", self.ping.name, event["id"], status)
+
+
+def ping_interval() -> float | None:
+    """``FTE_PING_INTERVAL`` seconds, which replaces every schedule (tests, demos); else None."""
+    value = os.environ.get("FTE_PING_INTERVAL")
+    return float(value) if value else None
+
+
+async def _started_producer(bootstrap: str) -> AIOKafkaProducer:
+    """A started producer, waiting out a broker that is not up yet."""
+    failures = 0
+    while True:
+        producer = AIOKafkaProducer(bootstrap_servers=bootstrap, acks="all")
+        try:
+            await producer.start()
+            return producer
+        except Exception as exc:
+            await producer.stop()
+            delay = capped_backoff(failures, RECONNECT_DELAY, RECONNECT_MAX)
+            failures += 1
+            log.warning("producer start failed (%s), retry in %.2fs", type(exc).__name__, delay)
+            await asyncio.sleep(delay)
 
 
 async def serve(manifests: Manifests, subscribers: dict[str, str], bootstrap: str) -> None:
-    """Run every subscription whose subscriber is up, until cancelled."""
-    producer = AIOKafkaProducer(bootstrap_servers=bootstrap, acks="all")
-    await producer.start()
+    """Run every subscription and PingSource whose subscriber is up, until cancelled."""
+    producer = await _started_producer(bootstrap)
+    interval = ping_interval()
     async with httpx.AsyncClient(limits=httpx.Limits(max_connections=200)) as client:
-        workers = [
+        runs = [
             SubscriptionWorker(
                 sub, subscribers[sub.subscriber], bootstrap, manifests.sinks, client, producer
-            )
+            ).run()
             for sub in manifests.subscriptions
             if sub.subscriber in subscribers
+        ] + [
+            Pinger(ping, subscribers[ping.sink], client, interval).run()
+            for ping in manifests.ping_sources
+            if ping.sink in subscribers
         ]
         try:
-            await asyncio.gather(*(w.run() for w in workers))
+            await asyncio.gather(*runs)
         finally:
-            await producer.stop()
+            with contextlib.suppress(Exception):
+                await producer.stop()
 
 
 def main() -> None:
