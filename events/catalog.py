@@ -11,6 +11,14 @@ TOPIC_DLQ: Final = "fte.tickets.dlq"
 MESSAGE_RECEIVED: Final = "io.digitalfte.support.message.received"
 REPLY_READY: Final = "io.digitalfte.support.reply.ready"
 ESCALATED: Final = "io.digitalfte.support.ticket.escalated"
+PING: Final = "dev.knative.sources.ping"  # what a Knative PingSource sends
+
+#: Where each of our event types is published (a replay puts it back there).
+TOPIC_OF: Final[dict[str, str]] = {
+    MESSAGE_RECEIVED: TOPIC_INCOMING,
+    REPLY_READY: TOPIC_OUTGOING,
+    ESCALATED: TOPIC_OUTGOING,
+}
 
 SOURCE_PREFIX: Final = "/digital-fte/functions/"
 

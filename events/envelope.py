@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
+import json
 import uuid
-from typing import TypeVar
+from typing import Any, TypeVar
 
 from cloudevents.http import CloudEvent
 from pydantic import ValidationError
@@ -43,7 +44,11 @@ def derived_id(event_id: str, purpose: str) -> str:
 
 
 def read_event(event: CloudEvent, model: type[T]) -> T:
-    """Check the type first, then validate the data into ``model``."""
+    """Check the type first, then validate the data into ``model``.
+
+    The error names the fields and what is wrong with them, never their values: it becomes a
+    400 body, then ``knativeerrordata`` on a dead letter, and must carry no personal data.
+    """
     if event["type"] != model.event_type:
         raise InvalidEvent(f"expected type {model.event_type}, got {event['type']}")
     data = event.get_data()
@@ -52,4 +57,18 @@ def read_event(event: CloudEvent, model: type[T]) -> T:
             return model.model_validate_json(data)
         return model.model_validate(data)
     except ValidationError as exc:
-        raise InvalidEvent(f"invalid {model.event_type} data: {exc}") from exc
+        problems = "; ".join(
+            f"{'.'.join(str(p) for p in e['loc']) or 'data'}: {e['msg']}" for e in exc.errors()
+        )
+        raise InvalidEvent(f"invalid {model.event_type} data: {problems}") from exc
+
+
+def json_data(event: CloudEvent) -> Any:
+    """The event's data as JSON values (raw JSON bytes parsed); None when it is not JSON."""
+    data = event.get_data()
+    if isinstance(data, bytes | str):
+        try:
+            return json.loads(data)
+        except (UnicodeDecodeError, json.JSONDecodeError):
+            return None
+    return data

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from datetime import datetime
 from typing import ClassVar, Literal
+from uuid import UUID
 
 from pydantic import BaseModel, ConfigDict, Field
 
@@ -20,21 +21,19 @@ class EventData(BaseModel):
 class Customer(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True)
 
+    id: UUID = Field(description="the customer's id: the same on every channel once linked")
     name: str | None = None
     email: str | None = Field(default=None, description="normalised: lower-case, validated")
     phone: str | None = Field(default=None, description="E.164")
 
     @property
     def key(self) -> str:
-        """The identifier that orders this customer's events on one partition."""
-        value = self.email or self.phone
-        if value is None:
-            raise ValueError("a customer needs an email or a phone number")
-        return value
+        """The partition key that orders this customer's events: opaque, no personal data."""
+        return str(self.id)
 
 
 class MessageReceived(EventData):
-    """A customer wrote on some channel; the intake has validated and normalised it."""
+    """A customer wrote on some channel; the intake has stored it on its ticket."""
 
     event_type: ClassVar[str] = catalog.MESSAGE_RECEIVED
 
@@ -44,10 +43,8 @@ class MessageReceived(EventData):
     subject: str | None = None
     category: str | None = None
     priority: str = "medium"
-    ticket_number: str | None = Field(
-        default=None, description="set when the intake already numbered the ticket (web form)"
-    )
-    access_token_hash: str | None = None
+    ticket_number: str = Field(description="the ticket the intake filed the message on")
+    message_id: UUID = Field(description="the stored customer message")
     thread_id: str | None = Field(
         default=None, description="the channel's thread (Gmail thread id)"
     )
@@ -62,12 +59,15 @@ class ReplyReady(EventData):
 
     channel: Channel
     ticket_number: str
-    message_id: str = Field(description="the outbound message row the sender marks delivered")
+    message_id: UUID = Field(description="the outbound message row the sender marks delivered")
     customer: Customer
     parts: list[str] = Field(min_length=1, description="the reply, split for the channel's limit")
     subject: str | None = None
     thread_id: str | None = None
-    in_reply_to: str = Field(description="id of the event this answers")
+    in_reply_to: str = Field(description="id of the message.received event this answers")
+    apology: bool = Field(
+        default=False, description="our apology for a message we could not handle"
+    )
 
 
 class TicketEscalated(EventData):

@@ -21,7 +21,21 @@ class Settings(BaseSettings):
     openai_api_key: str | None = None
     openai_base_url: str | None = None
     openai_model: str = "gpt-4o-mini"
-    agent_timeout_seconds: float = 20.0
+    # Time bounds, each below the next: the model call, the whole handler, and the delivery
+    # timeout of the manifests (PT30S). A model that does not answer in time hands over.
+    model_timeout_seconds: float = 10.0
+    handler_timeout_seconds: float = 25.0
+    # The outbox: a publish right after the commit waits this long at most; the relay publishes
+    # what is still unpublished after relay_grace_seconds, and re-publishes (same id) what was
+    # not handled redeliver_after_seconds after its last publish, max_redeliveries times, then
+    # dead-letters it so the customer hears from us.
+    publish_timeout_seconds: float = 2.0
+    relay_grace_seconds: float = 5.0
+    redeliver_after_seconds: float = 120.0
+    max_redeliveries: int = 3
+    relay_batch_size: int = 500
+    outbox_retention_seconds: float = 7 * 86400.0
+    idempotency_retention_seconds: float = 86400.0
     history_limit: int = 20
     kb_search_limit: int = 3
     # Cosine cut-off for a passage to count as an answer. Correct sections of the sample tickets

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 from typing import Any, TypeVar
 
 from pydantic import BaseModel, ValidationError
@@ -60,6 +61,19 @@ async def read_json(request: Request, model: type[M]) -> M:
         return model.model_validate(payload)
     except ValidationError as exc:
         raise BadRequest(422, "some fields are not valid", field_errors(exc)) from exc
+
+
+IDEMPOTENCY_KEY = re.compile(r"^[\x21-\x7e]{1,255}$")
+
+
+def idempotency_key(request: Request) -> str | None:
+    """The client's ``Idempotency-Key``: 1-255 visible ASCII characters, or none at all."""
+    key = request.headers.get("idempotency-key")
+    if key is None:
+        return None
+    if not IDEMPOTENCY_KEY.match(key):
+        raise BadRequest(400, "Idempotency-Key must be 1 to 255 visible ASCII characters")
+    return key
 
 
 def bearer_or_query_token(request: Request) -> str | None:

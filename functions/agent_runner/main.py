@@ -4,16 +4,12 @@ from __future__ import annotations
 
 from cloudevents.http import CloudEvent
 from functions_framework.aio import cloud_event
-from starlette.exceptions import HTTPException
 
-from events.envelope import InvalidEvent
 from shared.agent.runner import handle_message
+from shared.consumer import consume
 
 
 @cloud_event
 async def agent_runner(event: CloudEvent) -> None:
     """2xx only once the effect is committed; 400 for an event that can never succeed."""
-    try:
-        await handle_message(event)
-    except InvalidEvent as exc:
-        raise HTTPException(400, str(exc)) from exc
+    await consume(event, handle_message)

@@ -6,8 +6,9 @@ from cloudevents.http import CloudEvent
 from functions_framework.aio import cloud_event
 
 from shared.apology import handle_dead_letter
+from shared.consumer import consume
 
 
 @cloud_event
 async def dead_letter(event: CloudEvent) -> None:
-    await handle_dead_letter(event)
+    await consume(event, handle_dead_letter)

@@ -12,7 +12,7 @@ from functions_framework.aio import http
 from starlette.requests import Request
 from starlette.responses import JSONResponse
 
-from shared.http_api import BadRequest, bearer_or_query_token, read_json
+from shared.http_api import BadRequest, bearer_or_query_token, idempotency_key, read_json
 from shared.intake.submit import submit_follow_up, submit_form
 from shared.intake.web_form import FollowUp, Receipt, SupportForm
 
@@ -21,7 +21,7 @@ FOLLOW_UP_PATH = re.compile(r"^/api/v1/tickets/(?P<number>[^/]+)/messages/?$")
 
 @http
 async def intake_web_form(request: Request) -> JSONResponse:
-    """Validate, publish ``message.received`` with acks=all, then answer 202 with the receipt."""
+    """Validate, commit the message with its event, answer 202 with the receipt (then publish)."""
     try:
         if request.method != "POST":
             raise BadRequest(405, "use POST")
@@ -32,9 +32,10 @@ async def intake_web_form(request: Request) -> JSONResponse:
 
 
 async def _receive(request: Request) -> Receipt:
+    key = idempotency_key(request)
     follow_up = FOLLOW_UP_PATH.match(request.url.path)
     if follow_up:
         message = await read_json(request, FollowUp)
         number = follow_up["number"].upper()
-        return await submit_follow_up(number, bearer_or_query_token(request), message)
-    return await submit_form(await read_json(request, SupportForm))
+        return await submit_follow_up(number, bearer_or_query_token(request), message, key)
+    return await submit_form(await read_json(request, SupportForm), key)

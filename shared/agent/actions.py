@@ -1,73 +1,67 @@
 """What the agent's tools do, as plain functions: the tools and the hard-rule handover share them.
 
-Every action runs inside the turn's transaction; everything but ``open_ticket`` refuses to act
-before the ticket exists, which is how "ticket first" is enforced in code.
+Actions read through the turn's pool and plan their writes on the turn (see ``context``);
+everything but ``open_ticket`` refuses to act before it ran, which is how "ticket first" is
+enforced in code.
 """
 
 from __future__ import annotations
 
+import dataclasses
 import re
+import uuid
 from typing import Any
 
 from events import catalog
 from events.envelope import derived_id, new_event
 from events.models import ReplyReady, TicketEscalated
-from shared.agent.context import TurnContext
+from shared.agent.context import PlannedReply, TurnContext
 from shared.agent.formatting import format_reply
 from shared.agent.handover import handover_message
 from shared.agent.reasons import ESCALATION_REASONS
+from shared.channels import sender_of
 from shared.config import get_settings
-from shared.db import knowledge_base, messages, tickets
+from shared.db import channel_configs, knowledge_base, messages, tickets
 from shared.db.knowledge_base import SearchHit
 from shared.kb.embeddings import embed_query_async
+from shared.relay import Outgoing
 
 SOURCE = catalog.source_of("agent-runner")
+REOPENS = ("received", "answered", "resolved")  # a person's ticket stays theirs
 
 
 class TicketFirst(RuntimeError):
-    """A tool other than create_ticket ran before the ticket existed."""
+    """A tool other than create_ticket ran before the ticket was opened."""
 
 
 def _require_ticket(turn: TurnContext) -> tickets.Ticket:
-    if turn.ticket is None:
+    if not turn.opened:
         raise TicketFirst("call create_ticket before any other tool")
     return turn.ticket
 
 
+def _plan_status(turn: TurnContext, status: str) -> None:
+    turn.ticket = dataclasses.replace(
+        turn.ticket,
+        status=status,
+        escalation_reason=turn.escalation_reason or turn.ticket.escalation_reason,
+    )
+
+
 async def open_ticket(turn: TurnContext) -> tickets.Ticket:
-    """Open the message's ticket (the intake's reserved number, or a new one) and file the message."""
+    """Open the ticket the intake filed the message on (a new message reopens an answered one)."""
     turn.tools_called.append("create_ticket")
-    if turn.ticket is None:
-        m = turn.message
-        turn.ticket = await tickets.open_ticket(
-            turn.conn,
-            ticket_number=m.ticket_number,
-            customer_id=turn.customer_id,
-            conversation_id=turn.conversation_id,
-            channel=m.channel,
-            subject=m.subject,
-            category=m.category,
-            priority=m.priority,
-            access_token_hash=m.access_token_hash,
-        )
-        await messages.record(
-            turn.conn,
-            conversation_id=turn.conversation_id,
-            ticket_id=turn.ticket.id,
-            channel=m.channel,
-            direction="inbound",
-            role="customer",
-            content=m.content,
-            event_id=turn.event_id,
-            channel_message_id=m.channel_message_id,
-        )
+    if not turn.opened:
+        turn.opened = True
+        if turn.ticket.status in REOPENS:
+            _plan_status(turn, "open")
     return turn.ticket
 
 
 async def customer_history(turn: TurnContext) -> list[dict[str, Any]]:
     turn.tools_called.append("get_customer_history")
     _require_ticket(turn)
-    return await messages.history_of(turn.conn, turn.customer_id, get_settings().history_limit)
+    return await messages.history_of(turn.db, turn.customer_id, get_settings().history_limit)
 
 
 async def search(turn: TurnContext, query: str) -> list[SearchHit] | None:
@@ -79,7 +73,7 @@ async def search(turn: TurnContext, query: str) -> list[SearchHit] | None:
     turn.searches += 1
     settings = get_settings()
     hits = await knowledge_base.hybrid_search(
-        turn.conn,
+        turn.db,
         query,
         await embed_query_async(query),
         limit=settings.kb_search_limit,
@@ -91,56 +85,33 @@ async def search(turn: TurnContext, query: str) -> list[SearchHit] | None:
     return hits
 
 
-async def _channel_limit(turn: TurnContext) -> int:
-    limit = await turn.conn.fetchval(
-        "SELECT max_response_length FROM channel_configs WHERE channel = $1", turn.message.channel
-    )
-    return int(limit or 2000)
-
-
 async def respond(turn: TurnContext, text: str, purpose: str = "reply") -> list[str]:
-    """Format for the channel, file the reply, and queue ``reply.ready`` (sent at commit)."""
+    """Format for the channel and plan the reply and its ``reply.ready`` (sent after commit)."""
     turn.tools_called.append("send_response")
     ticket = _require_ticket(turn)
     m = turn.message
-    parts = format_reply(
-        m.channel, _plain(text), customer_name=m.customer.name, limit=await _channel_limit(turn)
-    )
-    message_id = await messages.record(
-        turn.conn,
-        conversation_id=turn.conversation_id,
-        ticket_id=ticket.id,
-        channel=m.channel,
-        direction="outbound",
-        role="agent",
-        content="\n\n".join(parts),
-        event_id=turn.event_id,
-        delivery_status="pending",
-    )
+    limit = await channel_configs.max_response_length(turn.db, m.channel)
+    parts = format_reply(m.channel, _plain(text), customer_name=m.customer.name, limit=limit)
+    event_id = derived_id(turn.event_id, purpose)
+    message_id = uuid.uuid5(uuid.NAMESPACE_URL, f"{event_id}/message")
+    turn.replies.append(PlannedReply(message_id, event_id, "\n\n".join(parts)))
     if turn.escalation_reason is None:
-        await tickets.set_status(turn.conn, ticket.id, "answered")
+        _plan_status(turn, "answered")
     reply = ReplyReady(
         channel=m.channel,
         ticket_number=ticket.ticket_number,
-        message_id=str(message_id),
+        message_id=message_id,
         customer=m.customer,
         parts=parts,
         subject=m.subject,
         thread_id=m.thread_id,
         in_reply_to=turn.event_id,
+        apology=purpose == "apology",
     )
-    turn.outbox.append(
-        (
-            catalog.TOPIC_OUTGOING,
-            new_event(
-                reply,
-                source=SOURCE,
-                partitionkey=m.customer.key,
-                channel=m.channel,
-                event_id=derived_id(turn.event_id, purpose),
-            ),
-        )
+    event = new_event(
+        reply, source=SOURCE, partitionkey=m.customer.key, channel=m.channel, event_id=event_id
     )
+    turn.outgoing.append(Outgoing(catalog.TOPIC_OUTGOING, event, awaits=sender_of(m.channel)))
     turn.replied = True
     return parts
 
@@ -151,7 +122,7 @@ async def escalate(turn: TurnContext, reason: str, note: str | None = None) -> s
     ticket = _require_ticket(turn)
     reason = reason if reason in ESCALATION_REASONS else "agent_error"
     turn.escalation_reason = turn.escalation_reason or reason
-    await tickets.set_status(turn.conn, ticket.id, "escalated", turn.escalation_reason)
+    _plan_status(turn, "escalated")
     event = TicketEscalated(
         channel=turn.message.channel,
         ticket_number=ticket.ticket_number,
@@ -159,18 +130,14 @@ async def escalate(turn: TurnContext, reason: str, note: str | None = None) -> s
         note=note,
         priority=ticket.priority,
     )
-    turn.outbox.append(
-        (
-            catalog.TOPIC_OUTGOING,
-            new_event(
-                event,
-                source=SOURCE,
-                partitionkey=turn.message.customer.key,
-                channel=turn.message.channel,
-                event_id=derived_id(turn.event_id, "escalated"),
-            ),
-        )
+    escalated = new_event(
+        event,
+        source=SOURCE,
+        partitionkey=turn.message.customer.key,
+        channel=turn.message.channel,
+        event_id=derived_id(turn.event_id, "escalated"),
     )
+    turn.outgoing.append(Outgoing(catalog.TOPIC_OUTGOING, escalated))
     return turn.escalation_reason
 
 

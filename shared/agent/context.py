@@ -1,37 +1,61 @@
-"""What one agent turn knows and accumulates while the Runner calls its tools."""
+"""What one agent turn knows and plans while the Runner calls its tools.
+
+Tools read the database through the pool, one short query at a time, and *plan* their writes
+here; ``effects.write_effects`` writes them, with the turn's claim, in one short transaction
+once the model is done. No connection or transaction is held while the model thinks.
+"""
 
 from __future__ import annotations
 
 from dataclasses import dataclass, field
 from uuid import UUID
 
-from cloudevents.http import CloudEvent
-
+from events.envelope import InvalidEvent
 from events.models import MessageReceived
-from shared.db import conversations, customers
-from shared.db.pool import Connection
+from shared.db import tickets
+from shared.db.pool import Queryable
 from shared.db.tickets import Ticket
+from shared.relay import Outgoing
+
+
+@dataclass(frozen=True)
+class PlannedReply:
+    """An outbound message the turn will store, with the event that carries it to its sender."""
+
+    message_id: UUID
+    event_id: str
+    content: str
 
 
 @dataclass
 class TurnContext:
-    """Everything the tools share for one incoming message, inside one database transaction."""
+    """Everything the tools share for one customer message (``event_id`` is its event's id)."""
 
-    conn: Connection
+    db: Queryable
     event_id: str
     message: MessageReceived
-    customer_id: UUID
-    conversation_id: UUID
+    ticket: Ticket  # as the turn leaves it: status and escalation reason are planned here
     max_kb_searches: int = 2
     sentiment: float | None = None
-    ticket: Ticket | None = None
+    opened: bool = False
     tools_called: list[str] = field(default_factory=list)
-    outbox: list[tuple[str, CloudEvent]] = field(default_factory=list)
+    replies: list[PlannedReply] = field(default_factory=list)
+    outgoing: list[Outgoing] = field(default_factory=list)
     searches: int = 0
     kb_hits: int = 0
     top_passage: str | None = None  # title of the best passage of the latest search
     replied: bool = False
     escalation_reason: str | None = None
+
+    @property
+    def customer_id(self) -> UUID:
+        assert self.ticket.customer_id is not None
+        return self.ticket.customer_id
+
+    @property
+    def conversation_id(self) -> UUID:
+        assert self.ticket.conversation_id is not None
+        return self.ticket.conversation_id
 
     @property
     def text(self) -> str:
@@ -41,18 +65,12 @@ class TurnContext:
 
 
 async def start_turn(
-    conn: Connection, event_id: str, message: MessageReceived, max_kb_searches: int = 2
+    db: Queryable, event_id: str, message: MessageReceived, max_kb_searches: int = 2
 ) -> TurnContext:
-    """Who wrote (identity across channels) and in which conversation: the turn's starting point."""
-    customer_id = await customers.resolve_customer(
-        conn, email=message.customer.email, phone=message.customer.phone, name=message.customer.name
-    )
-    conversation_id = await conversations.open_or_resume(conn, customer_id, message.channel)
+    """The ticket the intake filed the message on: the customer and conversation come with it."""
+    ticket = await tickets.get_by_number(db, message.ticket_number)
+    if ticket is None or ticket.customer_id is None or ticket.conversation_id is None:
+        raise InvalidEvent(f"no ticket {message.ticket_number} holds this message")
     return TurnContext(
-        conn=conn,
-        event_id=event_id,
-        message=message,
-        customer_id=customer_id,
-        conversation_id=conversation_id,
-        max_kb_searches=max_kb_searches,
+        db=db, event_id=event_id, message=message, ticket=ticket, max_kb_searches=max_kb_searches
     )

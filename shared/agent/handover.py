@@ -42,5 +42,12 @@ HANDOVER: Final[dict[str, str]] = {
 }
 
 
+#: When we could not handle a message at all (dead-lettered, or the model did not answer in time).
+APOLOGY: Final = (
+    "We're sorry: something went wrong on our side while handling your message. It is saved, "
+    "and a member of our team will pick it up and answer you personally."
+)
+
+
 def handover_message(reason: str) -> str:
     return HANDOVER.get(reason, _DEFAULT)

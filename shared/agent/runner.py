@@ -1,4 +1,4 @@
-"""One incoming message, handled once: identity, conversation, the agent's turn, the reply."""
+"""One incoming message, answered once: the agent's turn, then its effects in one transaction."""
 
 from __future__ import annotations
 
@@ -14,14 +14,15 @@ from events.envelope import read_event
 from events.models import MessageReceived
 from shared.agent import actions
 from shared.agent.context import TurnContext, start_turn
-from shared.agent.handover import handover_message
+from shared.agent.effects import write_effects
+from shared.agent.handover import APOLOGY, handover_message
 from shared.agent.models import model_name, select_model
 from shared.agent.rules import load_rules
 from shared.agent.support_agent import build_agent
 from shared.config import get_settings
-from shared.db import get_pool, processed_events
-from shared.db.pool import Connection
-from shared.publisher import publish
+from shared.db import agent_metrics, get_pool, processed_events
+from shared.db.processed_events import ANSWER
+from shared.relay import publish_committed
 
 CONSUMER = "agent-runner"
 MAX_TURNS = 12
@@ -49,27 +50,41 @@ class Outcome:
 
 
 async def handle_message(event: CloudEvent) -> Outcome:
-    """Run the agent on a ``message.received`` event; effects commit together or not at all.
+    """Run the agent on a ``message.received`` event, then commit what it did, or nothing.
 
-    Replies are published before the transaction commits, with ids derived from the incoming
-    event, so a crash between the two produces a redelivery that emits the same ids again.
+    The model runs with no transaction open. The effects, the ``answer`` claim and the outbox
+    rows commit together; the events are published after the commit. Whoever claims the answer
+    first wins: a duplicate delivery, or the dead-letter function's apology, makes this a no-op.
     """
     message = read_event(event, MessageReceived)
     event_id = str(event["id"])
-    started = time.perf_counter()
     pool = await get_pool()
+    if await processed_events.is_claimed(pool, ANSWER, event_id):
+        log.info("event %s already answered", event_id)
+        return Outcome(duplicate=True)
+    started = time.perf_counter()
+    turn = await start_turn(pool, event_id, message, load_rules().max_kb_searches)
+    await _run_agent(turn)
+    if turn.tools_called[:1] != ["create_ticket"]:
+        raise RuntimeError("the agent did not open the ticket first")
+    latency_ms = (time.perf_counter() - started) * 1000
     async with pool.acquire() as conn, conn.transaction():
-        if not await processed_events.claim(conn, CONSUMER, event_id):
-            log.info("event %s already handled", event_id)
+        if not await processed_events.claim(conn, ANSWER, event_id, by=CONSUMER):
+            log.info("event %s answered meanwhile: this turn is dropped", event_id)
             return Outcome(duplicate=True)
-        turn = await start_turn(conn, event_id, message, load_rules().max_kb_searches)
-        await _run_agent(turn)
-        if turn.ticket is None or turn.tools_called[:1] != ["create_ticket"]:
-            raise RuntimeError("the agent did not open the ticket first")
-        for topic, outgoing in turn.outbox:
-            await publish(topic, outgoing)
-        latency_ms = (time.perf_counter() - started) * 1000
-        await _record_metrics(conn, turn, latency_ms)
+        await write_effects(conn, turn)
+        await agent_metrics.record(
+            conn,
+            event_id=event_id,
+            ticket_id=turn.ticket.id,
+            channel=message.channel,
+            model=model_name(get_model()),
+            latency_ms=latency_ms,
+            tools_called=turn.tools_called,
+            escalation_reason=turn.escalation_reason,
+            sentiment=turn.sentiment,
+        )
+    await publish_committed(turn.outgoing)
     log.info(
         "event %s handled by %s: ticket %s, tools %s, escalated %s",
         event_id,
@@ -90,8 +105,8 @@ async def handle_message(event: CloudEvent) -> Outcome:
 
 
 async def _run_agent(turn: TurnContext) -> None:
-    """The Runner, bounded in turns and time; the hard rules and a silent model both hand over."""
-    model = get_model()
+    """The Runner, bounded in turns and time; the hard rules, a silent or a slow model hand over."""
+    timeout = get_settings().model_timeout_seconds
     try:
         await asyncio.wait_for(
             Runner.run(
@@ -99,15 +114,22 @@ async def _run_agent(turn: TurnContext) -> None:
                 _model_input(turn),
                 context=turn,
                 max_turns=MAX_TURNS,
-                run_config=RunConfig(model=model, tracing_disabled=True),
+                run_config=RunConfig(model=get_model(), tracing_disabled=True),
             ),
-            timeout=get_settings().agent_timeout_seconds,
+            timeout=timeout,
         )
     except InputGuardrailTripwireTriggered as tripped:
         reason = tripped.guardrail_result.output.output_info.reason
         await actions.hand_over(turn, reason)
         return
-    if turn.ticket is None:
+    except TimeoutError:
+        log.warning("event %s: the model gave no answer within %.1fs", turn.event_id, timeout)
+        if not turn.replied:
+            await actions.hand_over(
+                turn, "agent_error", note="the model did not answer in time", message=APOLOGY
+            )
+        return
+    if not turn.opened:
         raise RuntimeError("the agent finished without opening a ticket")
     if not turn.replied:  # the model stopped without answering: a person takes over
         await actions.escalate(turn, "agent_error", note="the agent gave no answer")
@@ -118,21 +140,3 @@ def _model_input(turn: TurnContext) -> str:
     m = turn.message
     header = f"Channel: {m.channel}\n" + (f"Subject: {m.subject}\n" if m.subject else "")
     return f"{header}\n{m.content}"
-
-
-async def _record_metrics(conn: Connection, turn: TurnContext, latency_ms: float) -> None:
-    assert turn.ticket is not None
-    await conn.execute(
-        """INSERT INTO agent_metrics (event_id, ticket_id, channel, model, latency_ms, tools_called,
-                                      escalated, escalation_reason, sentiment)
-           VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)""",
-        turn.event_id,
-        turn.ticket.id,
-        turn.message.channel,
-        model_name(get_model()),
-        latency_ms,
-        turn.tools_called,
-        turn.escalation_reason is not None,
-        turn.escalation_reason,
-        turn.sentiment,
-    )

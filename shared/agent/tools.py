@@ -130,7 +130,6 @@ async def send_response(
     async def run() -> ResponseSent:
         turn = ctx.context
         parts = await actions.respond(turn, message)
-        assert turn.ticket is not None
         return ResponseSent(
             ticket_number=turn.ticket.ticket_number, channel=turn.message.channel, parts=len(parts)
         )
@@ -152,7 +151,6 @@ async def escalate_to_human(
     async def run() -> Escalated:
         turn = ctx.context
         kept = await actions.escalate(turn, reason, note)
-        assert turn.ticket is not None
         return Escalated(ticket_number=turn.ticket.ticket_number, reason=kept)
 
     return await _guarded(run)

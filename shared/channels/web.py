@@ -2,19 +2,18 @@
 
 from __future__ import annotations
 
-from uuid import UUID
-
 from cloudevents.http import CloudEvent
 
 from events.envelope import InvalidEvent, read_event
 from events.models import ReplyReady
+from shared.channels import sender_of
 from shared.db import get_pool, messages, processed_events
 
-CONSUMER = "send-web"
+CONSUMER = sender_of("web_form")
 
 
 async def deliver_web_reply(event: CloudEvent) -> bool:
-    """True when delivered now, False when this event was already delivered."""
+    """True when delivered now, False when already delivered (or given up on and apologised for)."""
     reply = read_event(event, ReplyReady)
     if reply.channel != "web_form":
         raise InvalidEvent(f"send-web handles web_form replies, not {reply.channel}")
@@ -22,5 +21,6 @@ async def deliver_web_reply(event: CloudEvent) -> bool:
     async with pool.acquire() as conn, conn.transaction():
         if not await processed_events.claim(conn, CONSUMER, str(event["id"])):
             return False
-        await messages.mark_delivered(conn, UUID(reply.message_id))
+        if not await messages.mark_delivered(conn, reply.message_id):
+            raise InvalidEvent(f"no outbound message {reply.message_id} to deliver")
     return True

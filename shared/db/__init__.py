@@ -1,14 +1,28 @@
 """Postgres access: one lazily created asyncpg pool, one query module per table group."""
 
-from shared.db import conversations, customers, messages, processed_events, tickets
+from shared.db import (
+    agent_metrics,
+    conversations,
+    customers,
+    dead_letters,
+    idempotency,
+    messages,
+    outbox,
+    processed_events,
+    tickets,
+)
 from shared.db.pool import close_pool, get_pool
 
 __all__ = [
+    "agent_metrics",
     "close_pool",
     "conversations",
     "customers",
+    "dead_letters",
     "get_pool",
+    "idempotency",
     "messages",
+    "outbox",
     "processed_events",
     "tickets",
 ]

@@ -28,3 +28,11 @@ async def open_or_resume(conn: Connection, customer_id: UUID, channel: str) -> U
         customer_id,
         channel,
     )
+
+
+async def touch(conn: Connection, conversation_id: UUID) -> None:
+    """A new message in this conversation: it is active again."""
+    await conn.execute(
+        "UPDATE conversations SET last_message_at = now(), status = 'open' WHERE id = $1",
+        conversation_id,
+    )

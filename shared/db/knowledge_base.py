@@ -25,7 +25,7 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from uuid import UUID
 
-from shared.db.pool import Connection
+from shared.db.pool import Connection, Queryable
 from shared.kb.passages import Passage
 
 RRF_K = 60
@@ -173,7 +173,7 @@ async def hybrid_search_plan(
 
 
 async def hybrid_search(
-    conn: Connection,
+    conn: Queryable,
     query_text: str,
     query_embedding: Sequence[float],
     *,

@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import Any
 from uuid import UUID
 
-from shared.db.pool import Connection
+from shared.db.pool import Connection, Queryable
 
 
 async def record(
@@ -20,14 +20,21 @@ async def record(
     event_id: str | None,
     delivery_status: str = "received",
     channel_message_id: str | None = None,
+    message_id: UUID | None = None,
+    in_reply_to: UUID | None = None,
 ) -> UUID:
-    """Store a message once per (event, direction); a redelivered event finds the first row."""
+    """Store a message once per (event, direction); a redelivered event finds the first row.
+
+    Inbound, ``event_id`` is the ``message.received`` the intake emits; outbound, the
+    ``reply.ready`` that carries it, and ``in_reply_to`` the customer message it answers.
+    """
     message_id = await conn.fetchval(
-        """INSERT INTO messages (conversation_id, ticket_id, channel, direction, role, content,
-                                 event_id, delivery_status, channel_message_id)
-           VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)
+        """INSERT INTO messages (id, conversation_id, ticket_id, channel, direction, role, content,
+                                 event_id, delivery_status, channel_message_id, in_reply_to)
+           VALUES (coalesce($1, gen_random_uuid()), $2, $3, $4, $5, $6, $7, $8, $9, $10, $11)
            ON CONFLICT (event_id, direction) WHERE event_id IS NOT NULL DO NOTHING
            RETURNING id""",
+        message_id,
         conversation_id,
         ticket_id,
         channel,
@@ -37,25 +44,35 @@ async def record(
         event_id,
         delivery_status,
         channel_message_id,
+        in_reply_to,
     )
     if message_id is None:
         message_id = await conn.fetchval(
             "SELECT id FROM messages WHERE event_id = $1 AND direction = $2", event_id, direction
         )
-    return message_id  # type: ignore[no-any-return]
+    assert isinstance(message_id, UUID)
+    return message_id
 
 
 async def mark_delivered(
     conn: Connection, message_id: UUID, channel_message_id: str | None = None
 ) -> bool:
+    """False when there is no such outbound message."""
     status = await conn.execute(
         """UPDATE messages SET delivery_status = 'delivered', delivered_at = now(),
                                channel_message_id = coalesce($2, channel_message_id)
-           WHERE id = $1""",
+           WHERE id = $1 AND direction = 'outbound'""",
         message_id,
         channel_message_id,
     )
     return status.endswith(" 1")
+
+
+async def mark_failed(conn: Connection, message_id: UUID) -> None:
+    await conn.execute(
+        "UPDATE messages SET delivery_status = 'failed' WHERE id = $1 AND direction = 'outbound'",
+        message_id,
+    )
 
 
 async def for_ticket(conn: Connection, ticket_id: UUID) -> list[dict[str, Any]]:
@@ -78,7 +95,7 @@ async def for_ticket(conn: Connection, ticket_id: UUID) -> list[dict[str, Any]]:
     ]
 
 
-async def history_of(conn: Connection, customer_id: UUID, limit: int = 20) -> list[dict[str, Any]]:
+async def history_of(conn: Queryable, customer_id: UUID, limit: int = 20) -> list[dict[str, Any]]:
     """The customer's messages on every channel, newest first, at most ``limit``."""
     rows = await conn.fetch(
         """SELECT m.role, m.channel, m.content, m.created_at, t.ticket_number

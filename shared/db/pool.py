@@ -13,8 +13,11 @@ if TYPE_CHECKING:
 
     #: What the query modules take: a plain connection or one borrowed from the pool.
     Connection: TypeAlias = asyncpg.Connection[asyncpg.Record] | PoolConnectionProxy[asyncpg.Record]
+    #: For a single read: a connection, or the pool (which borrows one for just that query).
+    Queryable: TypeAlias = Connection | asyncpg.Pool[asyncpg.Record]
 else:
     Connection = asyncpg.Connection
+    Queryable = asyncpg.Connection
 
 from shared.config import get_settings
 

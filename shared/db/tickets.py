@@ -9,7 +9,7 @@ from uuid import UUID
 
 import asyncpg
 
-from shared.db.pool import Connection
+from shared.db.pool import Connection, Queryable
 
 
 @dataclass(frozen=True)
@@ -36,33 +36,9 @@ class Ticket:
 _COLUMNS = ", ".join(Ticket.__dataclass_fields__)
 
 
-async def reserve(
+async def create(
     conn: Connection,
     *,
-    channel: str,
-    subject: str | None,
-    category: str | None,
-    priority: str,
-    access_token_hash: str | None,
-) -> Ticket:
-    """Insert a ticket in status ``received``; the database assigns its number."""
-    row = await conn.fetchrow(
-        f"""INSERT INTO tickets (channel, subject, category, priority, access_token_hash)
-            VALUES ($1, $2, $3, $4, $5) RETURNING {_COLUMNS}""",
-        channel,
-        subject,
-        category,
-        priority,
-        access_token_hash,
-    )
-    assert row is not None
-    return Ticket.from_row(row)
-
-
-async def open_ticket(
-    conn: Connection,
-    *,
-    ticket_number: str | None,
     customer_id: UUID,
     conversation_id: UUID,
     channel: str,
@@ -71,21 +47,11 @@ async def open_ticket(
     priority: str,
     access_token_hash: str | None,
 ) -> Ticket:
-    """Open the ticket for a message: the reserved one when the intake numbered it, else a new one."""
+    """Insert a ticket in status ``received``; the database assigns its number."""
     row = await conn.fetchrow(
-        f"""INSERT INTO tickets (ticket_number, customer_id, conversation_id, channel, subject,
-                                 category, priority, access_token_hash, status)
-            VALUES ($1, $2, $3, $4, $5, $6, $7, $8, 'open')
-            ON CONFLICT (ticket_number) DO UPDATE SET
-                customer_id = EXCLUDED.customer_id,
-                conversation_id = EXCLUDED.conversation_id,
-                access_token_hash = coalesce(tickets.access_token_hash, EXCLUDED.access_token_hash),
-                -- a new message reopens a ticket the agent answered; a person's ticket stays theirs
-                status = CASE WHEN tickets.status IN ('received', 'answered', 'resolved')
-                              THEN 'open' ELSE tickets.status END,
-                updated_at = now()
-            RETURNING {_COLUMNS}""",
-        ticket_number,
+        f"""INSERT INTO tickets (customer_id, conversation_id, channel, subject, category,
+                                 priority, access_token_hash)
+            VALUES ($1, $2, $3, $4, $5, $6, $7) RETURNING {_COLUMNS}""",
         customer_id,
         conversation_id,
         channel,
@@ -98,7 +64,7 @@ async def open_ticket(
     return Ticket.from_row(row)
 
 
-async def get_by_number(conn: Connection, ticket_number: str) -> Ticket | None:
+async def get_by_number(conn: Queryable, ticket_number: str) -> Ticket | None:
     row = await conn.fetchrow(
         f"SELECT {_COLUMNS} FROM tickets WHERE ticket_number = $1", ticket_number
     )

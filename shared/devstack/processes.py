@@ -1,7 +1,9 @@
 """Child processes of the stack: output in a log file, stopped politely, restarted exactly as spawned.
 
 Each child runs in its own session, so the terminal's Ctrl-C reaches ``fte dev`` only and the
-stack stops in order. On Linux each child also gets ``PR_SET_PDEATHSIG`` = SIGTERM, so it goes
+stack stops in order. A child may have children of its own (functions-framework is a gunicorn
+arbiter with a worker): a kill takes its whole process group, as a pod's containers go together,
+so no orphaned worker keeps the port. On Linux each child also gets ``PR_SET_PDEATHSIG`` = SIGTERM, so it goes
 when its parent goes, even when the parent is SIGKILLed. The kernel sends that signal when the
 *thread* that spawned the child exits, not the process: spawn (and restart) children only from
 the thread that lives as long as the stack, the main thread of ``fte dev`` or of a test.
@@ -9,6 +11,7 @@ the thread that lives as long as the stack, the main thread of ``fte dev`` or of
 
 from __future__ import annotations
 
+import contextlib
 import ctypes
 import os
 import signal
@@ -86,12 +89,16 @@ class Child:
             self.process.send_signal(signal.SIGTERM)
 
     def wait_stopped(self, deadline: float) -> None:
-        """Wait until ``deadline`` (monotonic) for the process to exit, then SIGKILL it."""
-        try:
+        """Wait until ``deadline`` (monotonic) for the process to exit, then SIGKILL its group."""
+        with contextlib.suppress(subprocess.TimeoutExpired):
             self.process.wait(max(0.0, deadline - time.monotonic()))
-        except subprocess.TimeoutExpired:
-            self.process.kill()
-            self.process.wait()
+        self._kill_group()
+
+    def _kill_group(self) -> None:
+        """SIGKILL the child and what it spawned (its session's group, led by it); reap it."""
+        with contextlib.suppress(ProcessLookupError):  # nothing left of the group
+            os.killpg(self.process.pid, signal.SIGKILL)
+        self.process.wait()
 
     def stop(self, timeout: float = 10.0) -> None:
         stop_together([self], timeout)
@@ -99,8 +106,7 @@ class Child:
     def kill(self) -> None:
         """SIGKILL, as a node losing the pod would; the next supervision restarts it."""
         if self.alive():
-            self.process.kill()
-            self.process.wait()
+            self._kill_group()
             self.killed = True
 
     def restart(self) -> None:

@@ -8,44 +8,44 @@ import json
 import os
 import sys
 import tempfile
-from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
 import asyncpg
+from cloudevents.http import CloudEvent
 
-from events.envelope import new_event
-from events.models import Customer, MessageReceived
 from shared.agent.models import model_name
 from shared.agent.runner import get_model, handle_message
 from shared.config import get_settings
-from shared.db import close_pool
+from shared.db import close_pool, get_pool
 from shared.db.migrations import migrate
 from shared.devstack.broker import ensure_topics, start_tansu
 from shared.devstack.manifests import load
 from shared.devstack.postgres import start_postgres, stop_postgres
 from shared.evaluation.scores import Result, mismatches, score
 from shared.evaluation.tickets import EvalTicket, load_tickets
+from shared.intake.accept import Contact, accept_new_ticket
 from shared.kb.ingest import ingest_directory
 from shared.publisher import close_producer
 
 
-def _event(ticket: EvalTicket, index: int) -> Any:
+async def _accept(ticket: EvalTicket, index: int) -> CloudEvent:
+    """The ticket as an intake accepts it: stored, with its ``message.received`` event."""
     email = ticket.customer_email or (
         None if ticket.customer_phone else f"eval-{index}@example.com"
     )
-    customer = Customer(name=ticket.customer_name, email=email, phone=ticket.customer_phone)
-    message = MessageReceived(
-        channel=ticket.channel,
-        customer=customer,
-        content=ticket.content,
-        subject=ticket.subject,
-        category=ticket.category,
-        received_at=datetime.now(UTC),
-    )
-    return new_event(
-        message, source="/digital-fte/eval", partitionkey=customer.key, channel=ticket.channel
-    )
+    pool = await get_pool()
+    async with pool.acquire() as conn, conn.transaction():
+        accepted = await accept_new_ticket(
+            conn,
+            source="/digital-fte/eval",
+            channel=ticket.channel,
+            contact=Contact(name=ticket.customer_name, email=email, phone=ticket.customer_phone),
+            content=ticket.content,
+            subject=ticket.subject,
+            category=ticket.category,
+        )
+    return accepted.outgoing.event
 
 
 async def evaluate(tickets: list[EvalTicket], kb_dir: Path, database_url: str) -> list[Result]:
@@ -58,7 +58,7 @@ async def evaluate(tickets: list[EvalTicket], kb_dir: Path, database_url: str) -
     results = []
     try:
         for index, ticket in enumerate(tickets, start=1):
-            outcome = await handle_message(_event(ticket, index))
+            outcome = await handle_message(await _accept(ticket, index))
             results.append(
                 Result(
                     ticket,

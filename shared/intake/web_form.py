@@ -68,6 +68,7 @@ class Receipt(BaseModel):
     """What the customer gets back at once: the ticket number and how to follow it."""
 
     ticket_number: str
+    message_id: str = Field(description="the message just accepted, as the thread shows it")
     status_url: str
     access_token: str
     status: str = "received"

@@ -54,7 +54,7 @@ async def test_a_follow_up_joins_the_ticket_and_is_answered(
         since,
         where=lambda e: "2FA" in json.loads(e.get_data())["content"],
     )
-    assert key == b"ada@example.com"
+    assert key == str(await db.fetchval("SELECT customer_id FROM tickets")).encode()
     await handle_message(event)
     roles = [r["role"] for r in await db.fetch("SELECT role FROM messages ORDER BY created_at")]
     assert roles == ["customer", "agent", "customer", "agent"]
@@ -73,7 +73,7 @@ async def test_a_follow_up_without_the_tickets_token_is_404(app_env: str, kafka:
     assert [a.status_code for a in answers] == [404, 404]
 
 
-async def test_a_follow_up_before_the_first_message_is_handled_is_409(
+async def test_a_follow_up_right_after_the_form_joins_the_same_ticket(
     app_env: str,
     db: asyncpg.Connection,
 ) -> None:
@@ -84,8 +84,28 @@ async def test_a_follow_up_before_the_first_message_is_handled_is_409(
             headers={"authorization": f"Bearer {receipt['access_token']}"},
             json={"message": "hello?"},
         )
-    assert response.status_code == 409
-    assert "try again" in response.json()["detail"]
+    assert response.status_code == 202
+    assert response.json()["ticket_number"] == receipt["ticket_number"]
+    assert await db.fetchval("SELECT count(*) FROM tickets") == 1
+    assert await db.fetchval("SELECT count(*) FROM messages WHERE role = 'customer'") == 2
+
+
+async def test_a_retried_follow_up_with_its_idempotency_key_is_accepted_once(
+    app_env: str, kafka: str, db: asyncpg.Connection
+) -> None:
+    receipt = await _submitted_and_handled(kafka)
+    url = f"/api/v1/tickets/{receipt['ticket_number']}/messages"
+    params = {"token": receipt["access_token"]}
+    async with function_client("intake-web-form") as client:
+        answers = [
+            await client.post(
+                url, params=params, headers={"idempotency-key": "f-1"}, json={"message": "Hi"}
+            )
+            for _ in range(2)
+        ]
+    assert [a.status_code for a in answers] == [202, 202]
+    assert answers[0].json() == answers[1].json()
+    assert await db.fetchval("SELECT count(*) FROM messages WHERE content = 'Hi'") == 1
 
 
 async def test_an_empty_follow_up_is_422_naming_the_field(app_env: str, kafka: str) -> None:

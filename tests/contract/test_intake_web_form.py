@@ -65,3 +65,34 @@ async def test_get_is_not_allowed(app_env: str) -> None:
     async with function_client("intake-web-form") as client:
         response = await client.get("/api/v1/support/form")
     assert response.status_code == 405
+
+
+async def test_a_retry_with_the_same_idempotency_key_gets_the_same_receipt(
+    app_env: str, db: asyncpg.Connection
+) -> None:
+    async with function_client("intake-web-form") as client:
+        answers = [
+            await client.post(
+                "/api/v1/support/form", json=VALID, headers={"idempotency-key": "order-42"}
+            )
+            for _ in range(2)
+        ]
+        changed = await client.post(
+            "/api/v1/support/form",
+            json={**VALID, "subject": "Another subject"},
+            headers={"idempotency-key": "order-42"},
+        )
+    assert [a.status_code for a in answers] == [202, 202]
+    assert answers[0].json() == answers[1].json()
+    assert changed.status_code == 422
+    assert "Idempotency-Key" in changed.json()["detail"]
+    assert await db.fetchval("SELECT count(*) FROM tickets") == 1
+
+
+async def test_a_malformed_idempotency_key_is_400(app_env: str, db: asyncpg.Connection) -> None:
+    async with function_client("intake-web-form") as client:
+        response = await client.post(
+            "/api/v1/support/form", json=VALID, headers={"idempotency-key": "x" * 300}
+        )
+    assert response.status_code == 400
+    assert await db.fetchval("SELECT count(*) FROM tickets") == 0
