@@ -25,7 +25,7 @@ async def test_a_replayed_message_is_republished_with_its_id_and_then_answered(
     assert (listed.event_id, listed.error_code, listed.apology_sent) == (event["id"], 503, True)
 
     since = await end_offsets(kafka, catalog.TOPIC_INCOMING)
-    replayed, published = await replay(listed.id)
+    _, published = await replay(listed.id)
     assert published
     [(_, again)] = await read_events(
         kafka, catalog.TOPIC_INCOMING, since, where=lambda e: e["id"] == event["id"]
