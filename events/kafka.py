@@ -17,7 +17,7 @@ from datetime import UTC, datetime
 from typing import Any, Literal
 
 from cloudevents.http import CloudEvent
-from cloudevents.kafka import KafkaMessage, from_binary, to_binary
+from cloudevents.kafka import KafkaMessage, from_binary
 
 Headers = list[tuple[str, bytes]]
 ContentMode = Literal["binary", "structured"]
@@ -35,24 +35,38 @@ class NotACloudEvent(ValueError):
 
 
 def _marshal(data: object) -> bytes:
+    if data is None:
+        return b""
     if isinstance(data, bytes):
         return data
     return json.dumps(data, separators=(",", ":")).encode()
 
 
+def _text(value: object) -> bytes:
+    return (value if isinstance(value, str) else str(value)).encode()
+
+
 def to_record(event: CloudEvent) -> tuple[bytes | None, bytes, Headers]:
-    """(key, value, headers) for a producer. ``partitionkey`` stays an attribute too."""
-    message = to_binary(event, data_marshaller=_marshal)
-    headers = list(message.headers.items())
-    key = message.key
-    if key is not None:
-        headers.append(("ce_partitionkey", key.encode() if isinstance(key, str) else key))
-    key_bytes = key.encode() if isinstance(key, str) else key
-    return (
-        key_bytes,
-        message.value if isinstance(message.value, bytes) else message.value.encode(),
-        headers,
+    """(key, value, headers) for a producer. ``partitionkey`` stays an attribute too.
+
+    The SDK's ``cloudevents.kafka.to_binary`` fails on an event without ``datacontenttype``
+    or with a non-string extension (a wrapped plain record, a structured event's integer), so
+    the headers are written here, in the same order it writes them.
+    """
+    attributes = event.get_attributes()
+    headers: Headers = []
+    if attributes.get("datacontenttype"):
+        headers.append(("content-type", _text(attributes["datacontenttype"])))
+    headers.extend(
+        (f"ce_{name}", _text(value))
+        for name, value in attributes.items()
+        if name not in ("data", "partitionkey", "datacontenttype") and value is not None
     )
+    key = attributes.get("partitionkey")
+    key_bytes = _text(key) if key is not None else None
+    if key_bytes is not None:
+        headers.append(("ce_partitionkey", key_bytes))
+    return key_bytes, _marshal(event.get_data()), headers
 
 
 def _header(headers: Sequence[tuple[str, bytes]], name: str) -> bytes | None:

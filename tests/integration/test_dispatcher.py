@@ -4,9 +4,13 @@ from __future__ import annotations
 
 import asyncio
 import base64
+import json
+import time
 import uuid
 from collections.abc import AsyncIterator
 from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Literal
 
 import httpx
 import pytest
@@ -18,10 +22,11 @@ from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import Route
 
-from events.kafka import to_record
-from shared.devstack.broker import create_topics
-from shared.devstack.dispatcher import SubscriptionWorker, is_retryable
-from shared.devstack.manifests import Delivery, Subscription
+from events.http import percent_decoded
+from events.kafka import KAFKA_EVENT_TYPE, NotACloudEvent, from_record, to_record
+from shared.devstack.broker import create_topics, start_tansu
+from shared.devstack.dispatcher import PING_TYPE, Pinger, SubscriptionWorker, is_retryable, serve
+from shared.devstack.manifests import Delivery, Manifests, PingSource, Subscription
 from shared.devstack.ports import free_port
 from tests.kafka_reading import read_events
 
@@ -33,9 +38,13 @@ class Subscriber:
     statuses: list[int] = field(default_factory=list)
     received: list[CloudEvent] = field(default_factory=list)
     content_modes: list[str] = field(default_factory=list)
+    requests: list[tuple[dict[str, str], bytes]] = field(default_factory=list)
+    arrivals: list[float] = field(default_factory=list)
 
     async def handle(self, request: Request) -> Response:
         body = await request.body()
+        self.arrivals.append(time.monotonic())
+        self.requests.append((dict(request.headers), body))
         self.content_modes.append("binary" if "ce-id" in request.headers else "structured")
         self.received.append(from_http(dict(request.headers), body))
         status = self.statuses.pop(0) if self.statuses else 200
@@ -75,9 +84,12 @@ def _subscription(
     retry: int = 2,
     ordered: bool = True,
     filter: dict[str, str] | None = None,
+    kind: Literal["KafkaSource", "Trigger"] = "KafkaSource",
+    delay: float = 0.05,
 ) -> Subscription:
     return Subscription(
         name="test",
+        kind=kind,
         topics=[topics["in"]],
         consumer_group=f"group-{uuid.uuid4().hex[:8]}",
         subscriber="subscriber",
@@ -87,7 +99,7 @@ def _subscription(
         delivery=Delivery(
             retry=retry,
             backoff_policy="exponential",
-            backoff_delay=0.05,
+            backoff_delay=delay,
             timeout=5,
             dead_letter_sink="dlq",
         ),
@@ -281,3 +293,303 @@ async def test_a_trigger_delivers_only_matching_events_and_commits_the_rest(
     await _until_committed(kafka, spec, topics, 3)
     task.cancel()
     assert [e.get_data()["n"] for e in sub.received] == [2]
+
+
+async def _produce_raw(
+    kafka: str,
+    topic: str,
+    value: bytes | None,
+    *,
+    key: bytes | None,
+    headers: list[tuple[str, bytes]],
+) -> tuple[int, int]:
+    """Produce a record as some other system would; (partition, offset) it landed at."""
+    producer = AIOKafkaProducer(bootstrap_servers=kafka, acks="all")
+    await producer.start()
+    try:
+        meta = await producer.send_and_wait(topic, value, key=key, headers=headers)
+        return meta.partition, meta.offset
+    finally:
+        await producer.stop()
+
+
+async def _dead_letters(kafka: str, topics: dict[str, str], count: int = 1) -> list[CloudEvent]:
+    found = await read_events(
+        kafka, topics["dlq"], {TopicPartition(topics["dlq"], 0): 0}, count=count, timeout=20
+    )
+    return [event for _, event in found]
+
+
+def test_a_record_in_neither_binding_mode_is_not_a_cloudevent() -> None:
+    with pytest.raises(NotACloudEvent):
+        from_record(b"k", b"hello", [("content-type", b"text/plain")])
+    with pytest.raises(NotACloudEvent):
+        from_record(None, b"[1]", [("content-type", b"application/cloudevents+json")])
+    with pytest.raises(NotACloudEvent, match="ce_id"):
+        from_record(None, b"", [("ce_specversion", b"1.0"), ("ce_type", b"t")])
+
+
+def test_a_worker_refuses_a_subscription_without_a_dead_letter_sink(
+    topics: dict[str, str],
+) -> None:
+    with pytest.raises(ValueError, match="KafkaSource test"):
+        SubscriptionWorker(
+            _subscription(topics),
+            "http://127.0.0.1:1/",
+            "127.0.0.1:1",
+            {},
+            None,  # type: ignore[arg-type]
+            None,  # type: ignore[arg-type]
+        )
+
+
+async def test_a_non_ascii_attribute_travels_percent_encoded_and_decodes_back(
+    kafka: str,
+    topics: dict[str, str],
+    subscriber: tuple[Subscriber, str],
+) -> None:
+    sub, url = subscriber
+    event = _event()
+    event["sender"] = "josé@bücher.example"
+    event["subject"] = 'a "quoted" 100% subject'
+    await _publish(kafka, topics["in"], event)
+    task = await _run_worker(kafka, _subscription(topics), url, topics)
+    await _until(lambda: len(sub.received) == 1)
+    task.cancel()
+    headers, _ = sub.requests[0]
+    assert headers["ce-sender"] == "jos%C3%A9@b%C3%BCcher.example"
+    assert headers["ce-subject"] == "a%20%22quoted%22%20100%25%20subject"
+    received = percent_decoded(sub.received[0])
+    assert received["sender"] == "josé@bücher.example"
+    assert received["subject"] == 'a "quoted" 100% subject'
+    assert received.get_data() == {"n": 0}
+
+
+async def test_a_structured_record_is_passed_through_as_structured_unchanged(
+    kafka: str,
+    topics: dict[str, str],
+    subscriber: tuple[Subscriber, str],
+) -> None:
+    sub, url = subscriber
+    value = json.dumps(
+        {
+            "specversion": "1.0",
+            "id": "structured-1",
+            "type": "test.event",
+            "source": "/elsewhere",
+            "datacontenttype": "application/json",
+            "data": {"name": "José"},
+        },
+        ensure_ascii=False,
+    ).encode()
+    content_type = b"application/cloudevents+json; charset=utf-8"
+    await _produce_raw(
+        kafka, topics["in"], value, key=b"customer-2", headers=[("content-type", content_type)]
+    )
+    task = await _run_worker(kafka, _subscription(topics), url, topics)
+    await _until(lambda: len(sub.received) == 1)
+    task.cancel()
+    headers, body = sub.requests[0]
+    assert sub.content_modes == ["structured"]
+    assert headers["content-type"] == content_type.decode()
+    assert body == value
+    assert sub.received[0]["id"] == "structured-1"
+
+
+async def test_a_plain_record_reaches_a_kafka_source_wrapped_as_knative_wraps_it(
+    kafka: str,
+    topics: dict[str, str],
+    subscriber: tuple[Subscriber, str],
+) -> None:
+    sub, url = subscriber
+    partition, offset = await _produce_raw(
+        kafka,
+        topics["in"],
+        b"hello",
+        key=b"k1",
+        headers=[("content-type", b"Text/Plain"), ("X-Trace", b"abc")],
+    )
+    task = await _run_worker(kafka, _subscription(topics), url, topics)
+    await _until(lambda: len(sub.received) == 1)
+    task.cancel()
+    event = sub.received[0]
+    assert event["type"] == KAFKA_EVENT_TYPE
+    assert event["source"] == f"/apis/v1/namespaces/default/kafkasources/test#{topics['in']}"
+    assert event["id"] == f"partition:{partition}/offset:{offset}"
+    assert event["subject"] == f"partition:{partition}#{offset}"
+    assert (event["key"], event["partitionkey"]) == ("k1", "k1")
+    assert event["datacontenttype"] == "text/plain"
+    assert event["kafkaheaderxtrace"] == "abc"
+    assert sub.requests[0][1] == b"hello"
+
+
+async def test_a_plain_record_on_a_trigger_is_dead_lettered_with_a_reason_and_committed(
+    kafka: str,
+    topics: dict[str, str],
+    subscriber: tuple[Subscriber, str],
+) -> None:
+    sub, url = subscriber
+    spec = _subscription(topics, kind="Trigger", ordered=False)
+    await _produce_raw(kafka, topics["in"], b"secret text", key=b"k1", headers=[])
+    task = await _run_worker(kafka, spec, url, topics)
+    [dead] = await _dead_letters(kafka, topics)
+    await _until_committed(kafka, spec, topics, 1)
+    task.cancel()
+    assert sub.received == []
+    assert dead["type"] == KAFKA_EVENT_TYPE
+    assert dead["source"].startswith("/apis/v1/namespaces/default/triggers/test#")
+    assert dead.get("knativeerrorcode") is None
+    assert base64.b64decode(dead["knativeerrordata"]) == b"dispatcher: not a CloudEvent"
+
+
+async def test_an_event_the_dispatcher_cannot_send_is_dead_lettered_and_the_next_delivered(
+    kafka: str,
+    topics: dict[str, str],
+    subscriber: tuple[Subscriber, str],
+) -> None:
+    sub, url = subscriber
+    spec = _subscription(topics)
+    poison = CloudEvent.create(
+        {
+            "type": "test.event",
+            "source": "/test",
+            "partitionkey": "customer-1",
+            "datacontenttype": "text/plaîn",  # not a valid HTTP header value
+        },
+        b"x",
+    )
+    await _publish(kafka, topics["in"], poison, _event(1))
+    task = await _run_worker(kafka, spec, url, topics)
+    [dead] = await _dead_letters(kafka, topics)
+    await _until(lambda: len(sub.received) == 1)
+    await _until_committed(kafka, spec, topics, 2)
+    assert not task.done()
+    task.cancel()
+    assert dead["id"] == poison["id"]
+    assert base64.b64decode(dead["knativeerrordata"]) == b"dispatcher: UnicodeEncodeError"
+    assert sub.received[0].get_data() == {"n": 1}
+
+
+@dataclass
+class GarbageServer:
+    """Speaks something that is not HTTP to the first ``garbage`` connections, then 200."""
+
+    garbage: int
+    connections: int = 0
+
+    async def handle(self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+        self.connections += 1
+        head = await reader.readuntil(b"\r\n\r\n")
+        length = next(
+            (
+                int(line.split(b":")[1])
+                for line in head.lower().split(b"\r\n")
+                if line.startswith(b"content-length:")
+            ),
+            0,
+        )
+        await reader.readexactly(length)
+        if self.connections <= self.garbage:
+            writer.write(b"\x00\xffNOT HTTP AT ALL\r\n\r\n")
+        else:
+            writer.write(b"HTTP/1.1 200 OK\r\ncontent-length: 0\r\nconnection: close\r\n\r\n")
+        await writer.drain()
+        writer.close()
+
+
+async def test_a_subscriber_answering_garbage_costs_the_event_a_dead_letter_not_the_worker(
+    kafka: str,
+    topics: dict[str, str],
+) -> None:
+    garbage = GarbageServer(garbage=2)
+    server = await asyncio.start_server(garbage.handle, "127.0.0.1", 0)
+    port = server.sockets[0].getsockname()[1]
+    spec = _subscription(topics, retry=1)
+    first, second = _event(1), _event(2)
+    await _publish(kafka, topics["in"], first, second)
+    task = await _run_worker(kafka, spec, f"http://127.0.0.1:{port}/", topics)
+    [dead] = await _dead_letters(kafka, topics)
+    await _until_committed(kafka, spec, topics, 2)
+    assert not task.done()
+    task.cancel()
+    server.close()
+    assert dead["id"] == first["id"]
+    assert dead.get("knativeerrorcode") is None
+    assert garbage.connections == 3  # two garbage answers for the first, one 200 for the second
+
+
+async def test_the_retry_delays_are_the_delay_times_two_to_the_retry(
+    kafka: str,
+    topics: dict[str, str],
+    subscriber: tuple[Subscriber, str],
+) -> None:
+    sub, url = subscriber
+    sub.statuses = [503, 503, 503]
+    spec = _subscription(topics, retry=3, delay=0.1)
+    await _publish(kafka, topics["in"], _event())
+    task = await _run_worker(kafka, spec, url, topics)
+    await _until(lambda: len(sub.received) == 4)
+    task.cancel()
+    gaps = [b - a for a, b in zip(sub.arrivals, sub.arrivals[1:], strict=False)]
+    for k, gap in enumerate(gaps, start=1):
+        expected = 0.1 * 2**k  # 0.2, 0.4, 0.8: Knative's first retry already waits delay*2
+        assert expected <= gap < expected + 1.0, (k, gaps)
+
+
+async def test_deliveries_resume_after_the_broker_restarts(
+    tmp_path: Path,
+    subscriber: tuple[Subscriber, str],
+) -> None:
+    sub, url = subscriber
+    port = free_port()
+    broker, bootstrap = start_tansu(tmp_path, tmp_path, s3_endpoint=None, port=port)
+    topics = {"in": "restart.in", "dlq": "restart.dlq"}
+    try:
+        await create_topics(bootstrap, {topics["in"]: 2, topics["dlq"]: 1})
+        task = await _run_worker(bootstrap, _subscription(topics), url, topics)
+        await _publish(bootstrap, topics["in"], _event(1))
+        await _until(lambda: len(sub.received) == 1)
+        broker.stop()
+        broker, _ = start_tansu(tmp_path, tmp_path, s3_endpoint=None, port=port)
+        await create_topics(bootstrap, {topics["in"]: 2, topics["dlq"]: 1})  # memory: all gone
+        await _publish(bootstrap, topics["in"], _event(2))
+        await _until(lambda: any(e.get_data() == {"n": 2} for e in sub.received), timeout=90)
+        assert not task.done()
+        task.cancel()
+    finally:
+        broker.stop()
+
+
+def test_a_cron_ping_waits_for_its_next_minute() -> None:
+    ping = PingSource(name="p", schedule="* * * * *", sink="relay", timezone="Europe/Paris")
+    assert 0 <= Pinger(ping, "http://127.0.0.1:1/", None, None)._until_next() <= 60  # type: ignore[arg-type]
+
+
+async def test_a_ping_source_fires_every_fte_ping_interval_with_its_data(
+    kafka: str,
+    subscriber: tuple[Subscriber, str],
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    sub, url = subscriber
+    monkeypatch.setenv("FTE_PING_INTERVAL", "0.3")
+    ping = PingSource(
+        name="relay-ping",
+        schedule="* * * * *",
+        sink="relay",
+        data=b'{"task":"sweep"}',
+        content_type="application/json",
+    )
+    task = asyncio.create_task(serve(Manifests(ping_sources=[ping]), {"relay": url}, kafka))
+    await _until(lambda: len(sub.received) >= 3, timeout=10)
+    task.cancel()
+    with pytest.raises(asyncio.CancelledError):
+        await task
+    assert {e["type"] for e in sub.received} == {PING_TYPE}
+    assert {e["source"] for e in sub.received} == {
+        "/apis/v1/namespaces/default/pingsources/relay-ping"
+    }
+    assert len({e["id"] for e in sub.received}) == len(sub.received)
+    assert sub.received[0].get_data() == {"task": "sweep"}
+    assert sub.requests[0][0]["content-type"] == "application/json"
+    gaps = [b - a for a, b in zip(sub.arrivals, sub.arrivals[1:], strict=False)]
+    assert all(0.15 < gap < 1.5 for gap in gaps), gaps
