@@ -116,7 +116,7 @@ def _setting(text: str) -> tuple[str, str]:
     key, equals, value = text.partition("=")
     if not equals or not re.fullmatch(r"[A-Za-z_][A-Za-z0-9_]*", key):
         raise argparse.ArgumentTypeError(
-            f"expected KEY=VALUE with KEY a variable name (e.g. AGENT_MODEL=gpt-4o-mini), "
+            f"expected KEY=VALUE with KEY a variable name (e.g. MODEL_TIMEOUT_SECONDS=5), "
             f"got {text!r}"
         )
     return key, value
