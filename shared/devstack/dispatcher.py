@@ -386,22 +386,28 @@ class Pinger:
 
     async def fire(self) -> None:
         event = self.event()
-        headers, body = to_binary_http(event)
         try:
+            headers, body = to_binary_http(event)
             response = await self.client.post(
                 self.url, headers=headers, content=body, timeout=PING_TIMEOUT
             )
-            status: int | None = response.status_code
-        except httpx.HTTPError:
-            status = None
-        if status is None or not 200 <= status < 300:
-            log.warning("%s: ping %s failed (status %s)", self.ping.name, event["id"], status)
+        except Exception as exc:  # whatever it is, the next ping comes anyway
+            log.warning("%s: ping %s failed (%s)", self.ping.name, event["id"], type(exc).__name__)
+            return
+        if not 200 <= response.status_code < 300:
+            log.warning(
+                "%s: ping %s failed (status %s)", self.ping.name, event["id"], response.status_code
+            )
 
 
 def ping_interval() -> float | None:
     """``FTE_PING_INTERVAL`` seconds, which replaces every schedule (tests, demos); else None."""
     value = os.environ.get("FTE_PING_INTERVAL")
-    return float(value) if value else None
+    if not value:
+        return None
+    if float(value) <= 0:
+        raise ValueError(f"FTE_PING_INTERVAL must be a positive number of seconds, not {value}")
+    return float(value)
 
 
 async def _started_producer(bootstrap: str) -> AIOKafkaProducer:
