@@ -89,6 +89,16 @@ def eval(session: nox.Session) -> None:
 
 
 @nox.session(python=PYTHON)
+def faults(session: nox.Session) -> None:
+    """Kill and restart parts of the stack under load; count lost and duplicated answers.
+
+    ``nox -s faults -- --messages 1000 --seed 7``; the last line is JSON with the counts.
+    """
+    _install(session, "test")
+    session.run("python", "-m", "tests.faults.run", *session.posargs)
+
+
+@nox.session(python=PYTHON)
 def bench(session: nox.Session) -> None:
     """Latency figures of the running system, against a baseline measured in the same run."""
     _install(session, "dev")
