@@ -49,6 +49,8 @@ def stack(tmp_path: Path) -> Iterator[Stack]:
             "dead-letter",
         ],  # the dispatcher exits with no subscriber
         knowledge_base=None,
+        env={"MODEL_TIMEOUT_SECONDS": "7"},
+        ping_interval=2.5,
         log=lambda *_: None,
     )
     stack.start()
@@ -77,6 +79,13 @@ def test_a_killed_function_comes_back_on_its_port_and_answers(stack: Stack) -> N
     assert after.last_exit == -9
     _wait_until(lambda: _healthy(stack), "the restarted ops function to answer")
     assert stack.supervise() == []
+
+
+def test_set_values_reach_the_functions_and_the_ping_interval_the_dispatcher(
+    stack: Stack,
+) -> None:
+    assert stack.child("ops").spec.env["MODEL_TIMEOUT_SECONDS"] == "7"  # over the ConfigMap's 10
+    assert stack.child("dispatcher").spec.env["FTE_PING_INTERVAL"] == "2.5"
 
 
 def test_a_child_that_keeps_dying_at_start_is_a_crash_loop(stack: Stack) -> None:
