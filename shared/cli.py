@@ -166,6 +166,44 @@ def _kb_ingest(args: argparse.Namespace) -> int:
     return run_ingest_cli(args.directory, args.database_url or get_settings().database_url)
 
 
+def _dlq(args: argparse.Namespace) -> int:
+    """``fte dlq list`` and ``fte dlq replay ID…``, on DATABASE_URL (and the broker, to replay)."""
+    import os
+
+    from shared import dlq
+    from shared.db import close_pool
+    from shared.publisher import close_producer
+
+    if args.database_url:
+        os.environ["DATABASE_URL"] = args.database_url
+    missing = [v for v in ("DATABASE_URL", "KAFKA_BOOTSTRAP_SERVERS") if not os.environ.get(v)]
+    if missing:
+        print(f"error: set {' and '.join(missing)}", file=sys.stderr)
+        return 2
+
+    async def run() -> int:
+        try:
+            if args.dlq_command == "list":
+                print(dlq.render(await dlq.recent(args.limit)))
+                return 0
+            failed = 0
+            for dead_letter_id in args.ids:
+                try:
+                    dead, published = await dlq.replay(dead_letter_id)
+                except dlq.CannotReplay as exc:
+                    print(f"error: {exc}", file=sys.stderr)
+                    failed += 1
+                    continue
+                how = "published" if published else "queued in the outbox (broker unreachable)"
+                print(f"replayed {dead_letter_id}: event {dead.event_id} {how}")
+            return 1 if failed else 0
+        finally:
+            await close_pool()
+            await close_producer()
+
+    return asyncio.run(run())
+
+
 def _eval(args: argparse.Namespace) -> int:
     from shared.evaluation.run import run_eval
 
@@ -228,6 +266,19 @@ def build_parser() -> argparse.ArgumentParser:
     ingest.add_argument("directory", type=Path, metavar="DIR")
     ingest.add_argument("--database-url", help="default: DATABASE_URL")
     ingest.set_defaults(run=_kb_ingest)
+
+    dlq = commands.add_parser("dlq", help="dead letters").add_subparsers(
+        dest="dlq_command", required=True
+    )
+    dlq_list = dlq.add_parser("list", help="the latest dead letters, newest first")
+    dlq_list.add_argument("--limit", type=int, default=50, help="how many (default 50)")
+    replay = dlq.add_parser(
+        "replay", help="re-publish dead letters with their original ids, once the cause is fixed"
+    )
+    replay.add_argument("ids", type=int, nargs="+", metavar="ID")
+    for command in (dlq_list, replay):
+        command.add_argument("--database-url", help="default: DATABASE_URL")
+        command.set_defaults(run=_dlq)
 
     ev = commands.add_parser(
         "eval",

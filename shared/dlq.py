@@ -56,3 +56,19 @@ def _awaited_claim(event: CloudEvent) -> str | None:
     if event["type"] == catalog.REPLY_READY:
         return sender_of(str(event.get("channel")))
     return None
+
+
+def render(rows: list[DeadLetter]) -> str:
+    """A table for ops: what failed, where, and what was done about it. No message content."""
+    lines = [f"{'ID':>5}  {'WHEN':19}  {'TYPE':24}  {'TICKET':10}  {'CODE':>4}  APOLOGY  REPLAYED"]
+    for d in rows:
+        replayed = f"{d.replay_count}× {d.replayed_at:%Y-%m-%d %H:%M}" if d.replayed_at else "-"
+        lines.append(
+            f"{d.id:>5}  {d.created_at:%Y-%m-%d %H:%M:%S}  "
+            f"{d.event_type.removeprefix('io.digitalfte.support.'):24}  "
+            f"{d.ticket_number or '-':10}  {d.error_code or '-':>4}  "
+            f"{'yes' if d.apology_sent else 'no':7}  {replayed}"
+        )
+    if not rows:
+        lines.append("(no dead letters)")
+    return "\n".join(lines)

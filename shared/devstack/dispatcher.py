@@ -455,6 +455,7 @@ def main() -> None:
         level=os.environ.get("FTE_LOG_LEVEL", "INFO"),
         format="%(asctime)s %(name)s %(levelname)s %(message)s",
     )
+    logging.getLogger("httpx").setLevel(logging.WARNING)  # a line per delivery drowns the rest
     subscribers = json.loads(os.environ["FTE_SUBSCRIBERS"])
 
     async def run() -> None:

@@ -64,13 +64,22 @@ def inject(stack: Stack, fault: str) -> None:
         stack.restart_postgres()
 
 
-def run_faults(messages: int, seed: int, settle_timeout: float = 300.0) -> dict[str, Any]:
+def run_faults(
+    messages: int, seed: int, settle_timeout: float = 300.0, durable_broker: bool = False
+) -> dict[str, Any]:
+    """The broker keeps its log in memory by default, so a restart loses every record it held:
+    what was accepted must come back from Postgres. ``durable_broker`` keeps it on S3 instead."""
     rng = random.Random(seed)
     plan = plan_faults(rng, messages)
     started = time.monotonic()
     with tempfile.TemporaryDirectory(prefix="fte-faults-") as tmp:
         stack = Stack(
-            data_dir=Path(tmp), port=free_port(), ping_interval=1.0, env=SETTINGS, log=say
+            data_dir=Path(tmp),
+            port=free_port(),
+            durable_broker=durable_broker,
+            ping_interval=1.0,
+            env=SETTINGS,
+            log=say,
         )
         stack.start()
         try:
@@ -87,6 +96,7 @@ def run_faults(messages: int, seed: int, settle_timeout: float = 300.0) -> dict[
         "refused": len(load.refused),
         "gave_up": load.gave_up,
         "faults": dict(injected),
+        "broker": "s3" if durable_broker else "memory",
         "seconds": round(time.monotonic() - started, 1),
     }
 
@@ -189,10 +199,15 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument(
         "--settle-timeout", type=float, default=300.0, help="seconds to wait for the last answers"
     )
+    parser.add_argument(
+        "--durable-broker",
+        action="store_true",
+        help="keep the broker's log on S3 (moto), so a restart keeps it; slow as the log grows",
+    )
     args = parser.parse_args(argv)
     if args.messages < 1:
         parser.error("--messages must be at least 1")
-    result = run_faults(args.messages, args.seed, args.settle_timeout)
+    result = run_faults(args.messages, args.seed, args.settle_timeout, args.durable_broker)
     print(json.dumps(result, sort_keys=True))
     healthy = (
         result["lost"] == 0

@@ -1,5 +1,10 @@
 """Replaying a dead letter after a fix: the same event id, and this time it is handled."""
 
+import asyncio
+import os
+import subprocess
+import sys
+
 import asyncpg
 import pytest
 
@@ -44,3 +49,26 @@ async def test_a_replayed_message_is_republished_with_its_id_and_then_answered(
 async def test_replaying_what_does_not_exist_says_so(app_env: str) -> None:
     with pytest.raises(CannotReplay, match="no dead letter 42"):
         await replay(42)
+
+
+async def test_fte_dlq_lists_and_replays_without_showing_message_content(
+    app_env: str, kafka: str
+) -> None:
+    event = await accepted_event("My secret question about invoices")
+    await handle_dead_letter(event)
+    [dead] = await recent()
+    env = {**os.environ, "DATABASE_URL": app_env, "KAFKA_BOOTSTRAP_SERVERS": kafka}
+
+    def fte(*args: str) -> subprocess.CompletedProcess[str]:
+        command = [sys.executable, "-m", "shared.cli", "dlq", *args]
+        return subprocess.run(command, env=env, capture_output=True, text=True, timeout=60)
+
+    listed = await asyncio.to_thread(fte, "list")
+    assert listed.returncode == 0
+    assert "message.received" in listed.stdout and str(dead.ticket_number) in listed.stdout
+    assert "secret" not in listed.stdout and "ada@example.com" not in listed.stdout
+
+    replayed = await asyncio.to_thread(fte, "replay", str(dead.id), "999")
+    assert replayed.returncode == 1
+    assert f"replayed {dead.id}: event {event['id']} published" in replayed.stdout
+    assert "no dead letter 999" in replayed.stderr
