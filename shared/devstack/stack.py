@@ -12,6 +12,7 @@ import os
 import subprocess
 import sys
 import time
+from collections.abc import Collection
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -254,15 +255,16 @@ class Stack:
     def child(self, name: str) -> Child:
         return next(c for c in self.children if c.name == name)
 
-    def supervise(self) -> list[str]:
+    def supervise(self, hold: Collection[str] = ()) -> list[str]:
         """Restart each dead child with its argv, env, cwd and port; the names restarted.
 
-        Raises :class:`StackFailure` when S3 died (the broker's log is gone with it) or when a
-        child keeps exiting right after it starts (a crash loop).
+        Children named in ``hold`` stay down (an outage). Raises :class:`StackFailure` when S3
+        died (the broker's log is gone with it) or when a child keeps exiting right after it
+        starts (a crash loop).
         """
         restarted = []
         for child in self.children:
-            if child.alive():
+            if child.alive() or child.name in hold:
                 continue
             if child.name == "s3":
                 raise StackFailure(

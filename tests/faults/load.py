@@ -32,6 +32,7 @@ class Load:
     rng: random.Random
     base_url: str
     concurrency: int = 8
+    rate: float = 20.0  # requests started per second: the load lasts as long as the faults
     request_deadline_s: float = 120.0
     accepted: list[dict[str, Any]] = field(default_factory=list)
     refused: list[int] = field(default_factory=list)  # a 4xx a valid request must never get
@@ -45,9 +46,13 @@ class Load:
         customers = max(10, self.messages // 4)
         plan = [self._request(n, customers) for n in range(self.messages)]
         gate = asyncio.Semaphore(self.concurrency)
+        start = asyncio.get_running_loop().time()
         async with httpx.AsyncClient(base_url=self.base_url, timeout=30) as client:
 
             async def one(n: int) -> None:
+                await asyncio.sleep(
+                    max(0.0, start + n / self.rate - asyncio.get_running_loop().time())
+                )
                 async with gate:
                     await self._send(client, plan[n])
 

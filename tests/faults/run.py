@@ -38,17 +38,26 @@ FAULTS = (
     "kill dispatcher",
     "restart broker",
     "restart postgres",
+    "outage agent-runner",  # down for longer than its retries: what was in flight is dead-lettered
 )
 # Shorter than the manifests' two minutes, so what a fault lost is redelivered within the run.
-SETTINGS = {"REDELIVER_AFTER_SECONDS": "30"}
+SETTINGS = {"REDELIVER_AFTER_SECONDS": "20"}
+MIN_GAP, MAX_GAP = 2.0, 8.0  # seconds between two faults: never piled up, never far apart
+
+
+_T0 = time.monotonic()
 
 
 def say(text: str) -> None:
-    print(text, file=sys.stderr, flush=True)
+    print(f"[{time.monotonic() - _T0:6.1f}s] {text}", file=sys.stderr, flush=True)
 
 
 def plan_faults(rng: random.Random, messages: int) -> list[tuple[int, str]]:
-    """(after how many requests, which fault): every kind at least once, more for longer loads."""
+    """(after how many answers, which fault): every kind at least once, more for longer loads.
+
+    Moments are counted in answers delivered, not requests sent: the intake accepts far faster
+    than the agent answers, and the faults must land while messages are on their way.
+    """
     per_kind = max(1, messages // 250)
     low, high = max(1, messages // 20), max(2, messages * 17 // 20)
     return sorted((rng.randint(low, high), kind) for kind in FAULTS for _ in range(per_kind))
@@ -56,7 +65,7 @@ def plan_faults(rng: random.Random, messages: int) -> list[tuple[int, str]]:
 
 def inject(stack: Stack, fault: str) -> None:
     verb, target = fault.split(" ", 1)
-    if verb == "kill":
+    if verb in ("kill", "outage"):
         stack.kill(target)
     elif target == "broker":
         stack.restart_broker()
@@ -83,8 +92,10 @@ def run_faults(
         )
         stack.start()
         try:
-            load = Load(messages, rng, stack.gateway_url)
-            injected = _drive(stack, load, plan)
+            # Paced so that the load lasts about as long as the faults take to happen.
+            rate = messages / (len(plan) * (MIN_GAP + MAX_GAP) / 2)
+            load = Load(messages, rng, stack.gateway_url, rate=rate)
+            injected = _drive(stack, load, plan, settle_timeout)
             say(f"load done: {len(load.accepted)} accepted; settling…")
             counts = _settle_and_count(stack, load, settle_timeout)
         finally:
@@ -101,20 +112,70 @@ def run_faults(
     }
 
 
-def _drive(stack: Stack, load: Load, plan: list[tuple[int, str]]) -> Counter[str]:
+class Answers:
+    """How many answers were delivered so far, read on a connection of its own."""
+
+    def __init__(self, database_url: str) -> None:
+        self.database_url = database_url
+        self.loop = asyncio.new_event_loop()
+        self.conn: asyncpg.Connection | None = None
+        self.last = 0
+
+    def count(self) -> int:
+        try:
+            self.last = self.loop.run_until_complete(self._count())
+        except (OSError, asyncpg.PostgresError, asyncpg.InterfaceError, TimeoutError):
+            self.conn = None  # Postgres is restarting: keep the last count
+        return self.last
+
+    async def _count(self) -> int:
+        if self.conn is None or self.conn.is_closed():
+            self.conn = await asyncpg.connect(self.database_url, timeout=2)
+        return int(
+            await self.conn.fetchval(
+                """SELECT count(*) FROM messages
+                   WHERE direction = 'outbound' AND delivery_status = 'delivered'""",
+                timeout=2,
+            )
+        )
+
+    def close(self) -> None:
+        if self.conn is not None and not self.conn.is_closed():
+            self.loop.run_until_complete(self.conn.close())
+        self.loop.close()
+
+
+def _drive(stack: Stack, load: Load, plan: list[tuple[int, str]], timeout: float) -> Counter[str]:
     """Run the load in its own thread; faults and supervision stay on the stack's thread."""
+    [source] = [s for s in stack.manifests.subscriptions if s.subscriber == "agent-runner"]
+    outage = sum(source.delivery.backoff(k) for k in range(1, source.delivery.retry + 1)) + 3
     customers = threading.Thread(target=asyncio.run, args=(load.run(),), name="load")
     customers.start()
+    answers = Answers(stack.database_url)
     injected: Counter[str] = Counter()
-    while customers.is_alive() or plan:
-        while plan and (plan[0][0] <= load.progress or not customers.is_alive()):
-            _, fault = plan.pop(0)
-            say(f"fault: {fault} (after {load.progress} requests)")
-            inject(stack, fault)
-            injected[fault] += 1
-        for name in stack.supervise():
-            say(f"  {name} restarted")
-        customers.join(0.2)
+    held: dict[str, float] = {}  # a child in an outage → when it may come back
+    deadline = time.monotonic() + timeout
+    last_fault = time.monotonic()
+    try:
+        while (customers.is_alive() or plan or held) and time.monotonic() < deadline:
+            answered = answers.count()
+            since = time.monotonic() - last_fault
+            if plan and since >= MIN_GAP and (plan[0][0] <= answered or since >= MAX_GAP):
+                _, fault = plan.pop(0)
+                began = last_fault = time.monotonic()
+                inject(stack, fault)
+                injected[fault] += 1
+                if fault.startswith("outage "):
+                    held[fault.split(" ", 1)[1]] = began + outage
+                say(f"fault: {fault} after {answered} answers ({time.monotonic() - began:.1f}s)")
+            now = time.monotonic()
+            held = {name: until for name, until in held.items() if until > now}
+            for name in stack.supervise(hold=held):
+                say(f"  {name} restarted")
+            customers.join(0.2)
+    finally:
+        answers.close()
+    customers.join()
     return injected
 
 
