@@ -11,7 +11,7 @@ or dead-lettering, and the dead-letter produce is retried until it succeeds.
 Poison-proof: whatever goes wrong with one record is dead-lettered with a short reason and the
 worker goes on; a broker error costs the consumer, which is recreated with a capped backoff
 (what was not committed is delivered again: consumers are idempotent). PingSources fire from
-here too, on their cron schedule or every ``FTE_PING_INTERVAL`` seconds.
+here too (``ping.py``).
 """
 
 from __future__ import annotations
@@ -26,17 +26,15 @@ import re
 import signal
 from collections.abc import Sequence
 from dataclasses import dataclass
-from datetime import UTC, datetime
-from zoneinfo import ZoneInfo
 
 import httpx
 from aiokafka import AIOKafkaConsumer, AIOKafkaProducer, ConsumerRecord, TopicPartition
 from cloudevents.http import CloudEvent
-from croniter import croniter
 
 from events.http import to_binary_http
 from events.kafka import NotACloudEvent, content_mode, from_record, knative_kafka_event, to_record
-from shared.devstack.manifests import Manifests, PingSource, Subscription, load
+from shared.devstack.manifests import Manifests, Subscription, load
+from shared.devstack.ping import Pinger, ping_interval
 
 log = logging.getLogger("dispatcher")
 
@@ -48,8 +46,6 @@ COMMIT_INTERVAL = 0.2  # seconds; delivered offsets are committed together at mo
 FETCH_MAX_WAIT_MS = int(os.environ.get("FTE_FETCH_MAX_WAIT_MS", "100"))
 RECONNECT_DELAY, RECONNECT_MAX = 0.2, 5.0  # seconds: the consumer's backoff after a broker error
 PRODUCE_DELAY, PRODUCE_MAX = 0.2, 5.0  # seconds: the dead-letter produce's backoff
-PING_TYPE = "dev.knative.sources.ping"
-PING_TIMEOUT = 30.0
 
 
 def is_retryable(status: int | None) -> bool:
@@ -352,62 +348,6 @@ async def _stop_quietly(consumer: AIOKafkaConsumer) -> None:
         await asyncio.wait_for(consumer.stop(), 10)
     except Exception as exc:
         log.info("consumer stop: %s", type(exc).__name__)
-
-
-class Pinger:
-    """A PingSource: a ``dev.knative.sources.ping`` event to its sink on every tick.
-
-    A failed ping is logged, not retried: the next one comes anyway.
-    """
-
-    def __init__(
-        self, ping: PingSource, url: str, client: httpx.AsyncClient, interval: float | None
-    ):
-        self.ping, self.url, self.client, self.interval = ping, url, client, interval
-
-    async def run(self) -> None:
-        loop = asyncio.get_running_loop()
-        due = loop.time()
-        while True:
-            due = due + self.interval if self.interval else loop.time() + self._until_next()
-            await asyncio.sleep(max(0.0, due - loop.time()))
-            await self.fire()
-
-    def _until_next(self) -> float:
-        now = datetime.now(ZoneInfo(self.ping.timezone) if self.ping.timezone else UTC)
-        following: datetime = croniter(self.ping.schedule, now).get_next(datetime)
-        return max(0.0, (following - now).total_seconds())
-
-    def event(self) -> CloudEvent:
-        attributes = {"type": PING_TYPE, "source": self.ping.source}
-        if self.ping.content_type:
-            attributes["datacontenttype"] = self.ping.content_type
-        return CloudEvent.create(attributes, self.ping.data or None)
-
-    async def fire(self) -> None:
-        event = self.event()
-        try:
-            headers, body = to_binary_http(event)
-            response = await self.client.post(
-                self.url, headers=headers, content=body, timeout=PING_TIMEOUT
-            )
-        except Exception as exc:  # whatever it is, the next ping comes anyway
-            log.warning("%s: ping %s failed (%s)", self.ping.name, event["id"], type(exc).__name__)
-            return
-        if not 200 <= response.status_code < 300:
-            log.warning(
-                "%s: ping %s failed (status %s)", self.ping.name, event["id"], response.status_code
-            )
-
-
-def ping_interval() -> float | None:
-    """``FTE_PING_INTERVAL`` seconds, which replaces every schedule (tests, demos); else None."""
-    value = os.environ.get("FTE_PING_INTERVAL")
-    if not value:
-        return None
-    if float(value) <= 0:
-        raise ValueError(f"FTE_PING_INTERVAL must be a positive number of seconds, not {value}")
-    return float(value)
 
 
 async def _started_producer(bootstrap: str) -> AIOKafkaProducer:

@@ -24,11 +24,13 @@ from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import Route
 
+from events.catalog import PING as PING_TYPE
 from events.http import percent_decoded
 from events.kafka import KAFKA_EVENT_TYPE, NotACloudEvent, from_record, to_record
 from shared.devstack.broker import create_topics, start_tansu
-from shared.devstack.dispatcher import PING_TYPE, Pinger, SubscriptionWorker, is_retryable, serve
+from shared.devstack.dispatcher import SubscriptionWorker, is_retryable, serve
 from shared.devstack.manifests import Delivery, Manifests, PingSource, Subscription
+from shared.devstack.ping import Pinger
 from shared.devstack.ports import free_port
 from tests.kafka_reading import read_events
 
