@@ -17,7 +17,6 @@ def test_under_every_fault_each_accepted_message_gets_exactly_one_answer() -> No
     assert result["duplicated"] == 0
     assert result["accepted"] == result["replied"] + result["dead_lettered"]
     assert result["apologies_without_dead_letter"] == 0
-    assert result["dead_lettered"] > 0  # the outage exhausted the retries of what was in flight
 
 
 def test_the_seed_chooses_the_faults_and_their_moments() -> None:
