@@ -18,17 +18,28 @@ MAX_BODY_BYTES = 64 * 1024
 class BadRequest(Exception):
     """Input that will never succeed: answered with its status and reason, never retried."""
 
-    def __init__(self, status: int, detail: str, errors: list[dict[str, str]] | None = None):
+    def __init__(
+        self,
+        status: int,
+        detail: str,
+        errors: list[dict[str, str]] | None = None,
+        headers: dict[str, str] | None = None,
+    ):
         super().__init__(detail)
         self.status = status
         self.detail = detail
         self.errors = errors or []
+        self.headers = headers or {}
 
     def response(self) -> JSONResponse:
         body: dict[str, Any] = {"detail": self.detail}
         if self.errors:
             body["errors"] = self.errors
-        return JSONResponse(body, status_code=self.status)
+        return JSONResponse(body, status_code=self.status, headers=self.headers)
+
+
+def method_not_allowed(*allowed: str) -> BadRequest:
+    return BadRequest(405, f"use {' or '.join(allowed)}", headers={"allow": ", ".join(allowed)})
 
 
 def field_errors(exc: ValidationError) -> list[dict[str, str]]:
@@ -44,13 +55,15 @@ def field_errors(exc: ValidationError) -> list[dict[str, str]]:
 async def read_json(request: Request, model: type[M]) -> M:
     if request.headers.get("content-type", "").split(";")[0].strip() != "application/json":
         raise BadRequest(415, "send the body as application/json")
-    body = await request.body()
-    if len(body) > MAX_BODY_BYTES:
-        raise BadRequest(413, f"the body is larger than {MAX_BODY_BYTES} bytes")
+    body = await read_body(request)
     try:
         payload = json.loads(body)
     except (UnicodeDecodeError, json.JSONDecodeError) as exc:
         raise BadRequest(400, f"the body is not valid JSON: {exc}") from exc
+    except RecursionError as exc:
+        raise BadRequest(400, "the body is nested too deeply") from exc
+    except ValueError as exc:  # e.g. an integer of more digits than Python converts
+        raise BadRequest(400, f"the body is not acceptable JSON: {exc}") from exc
     if not isinstance(payload, dict):
         raise BadRequest(
             422,
@@ -64,6 +77,23 @@ async def read_json(request: Request, model: type[M]) -> M:
 
 
 IDEMPOTENCY_KEY = re.compile(r"^[\x21-\x7e]{1,255}$")
+
+
+async def read_body(request: Request, limit: int = MAX_BODY_BYTES) -> bytes:
+    """The body, refused with 413 from its Content-Length before it is read, or at the limit."""
+    declared = request.headers.get("content-length")
+    if declared is not None:
+        if not declared.isdigit():
+            raise BadRequest(400, "Content-Length is not a number")
+        if int(declared) > limit:
+            raise BadRequest(413, f"the body is larger than {limit} bytes")
+    chunks, size = [], 0
+    async for chunk in request.stream():
+        size += len(chunk)
+        if size > limit:
+            raise BadRequest(413, f"the body is larger than {limit} bytes")
+        chunks.append(chunk)
+    return b"".join(chunks)
 
 
 def idempotency_key(request: Request) -> str | None:

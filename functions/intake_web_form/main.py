@@ -12,7 +12,13 @@ from functions_framework.aio import http
 from starlette.requests import Request
 from starlette.responses import JSONResponse
 
-from shared.http_api import BadRequest, bearer_or_query_token, idempotency_key, read_json
+from shared.http_api import (
+    BadRequest,
+    bearer_or_query_token,
+    idempotency_key,
+    method_not_allowed,
+    read_json,
+)
 from shared.intake.submit import submit_follow_up, submit_form
 from shared.intake.web_form import FollowUp, Receipt, SupportForm
 
@@ -24,7 +30,7 @@ async def intake_web_form(request: Request) -> JSONResponse:
     """Validate, commit the message with its event, answer 202 with the receipt (then publish)."""
     try:
         if request.method != "POST":
-            raise BadRequest(405, "use POST")
+            raise method_not_allowed("POST")
         receipt = await _receive(request)
     except BadRequest as exc:
         return exc.response()

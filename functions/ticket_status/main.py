@@ -6,7 +6,7 @@ from functions_framework.aio import http
 from starlette.requests import Request
 from starlette.responses import JSONResponse
 
-from shared.http_api import bearer_or_query_token
+from shared.http_api import bearer_or_query_token, method_not_allowed
 from shared.ticket_status import ticket_view
 
 NOT_FOUND = {"detail": "no ticket with that number for this token"}
@@ -14,8 +14,8 @@ NOT_FOUND = {"detail": "no ticket with that number for this token"}
 
 @http
 async def ticket_status(request: Request) -> JSONResponse:
-    if request.method != "GET":
-        return JSONResponse({"detail": "use GET"}, status_code=405)
+    if request.method not in ("GET", "HEAD"):
+        return method_not_allowed("GET", "HEAD").response()
     ticket_number = request.url.path.rstrip("/").rsplit("/", 1)[-1].upper()
     view = await ticket_view(ticket_number, bearer_or_query_token(request))
     if view is None:

@@ -10,6 +10,7 @@ from cloudevents.http import CloudEvent
 
 from events.envelope import json_data
 from shared.db.pool import Connection
+from shared.text import storable
 
 #: Knative's error extensions: they describe a failed delivery, not the event itself.
 ERROR_EXTENSIONS = ("knativeerrordest", "knativeerrorcode", "knativeerrordata")
@@ -42,7 +43,7 @@ _COLUMNS = ", ".join(DeadLetter.__dataclass_fields__)
 
 async def record(conn: Connection, event: CloudEvent, ticket_number: str | None) -> None:
     """Store the event with Knative's error extensions (a replayed one that failed again: anew)."""
-    attributes = {k: v for k, v in event.get_attributes().items() if k != "data"}
+    attributes = storable({k: v for k, v in event.get_attributes().items() if k != "data"})
     code = attributes.get("knativeerrorcode")
     await conn.execute(
         """INSERT INTO dead_letters (event_id, event_type, event_source, error_dest, error_code,
@@ -52,14 +53,14 @@ async def record(conn: Connection, event: CloudEvent, ticket_number: str | None)
                error_dest = EXCLUDED.error_dest, error_code = EXCLUDED.error_code,
                error_data = EXCLUDED.error_data, attributes = EXCLUDED.attributes,
                created_at = now()""",
-        str(event["id"]),
-        event["type"],
-        event["source"],
+        attributes["id"],
+        attributes["type"],
+        attributes["source"],
         attributes.get("knativeerrordest"),
-        int(code) if code and str(code).isdigit() else None,
+        int(code) if code and str(code).isdigit() and len(str(code)) < 6 else None,
         attributes.get("knativeerrordata"),
         attributes,
-        json_data(event),
+        storable(json_data(event)),
         ticket_number,
     )
 

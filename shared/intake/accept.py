@@ -17,6 +17,7 @@ from shared.db.pool import Connection
 from shared.db.processed_events import ANSWER
 from shared.db.tickets import Ticket
 from shared.relay import Outgoing, keep
+from shared.text import clean_text
 
 
 @dataclass(frozen=True)
@@ -50,8 +51,9 @@ async def accept_new_ticket(
     channel_message_id: str | None = None,
 ) -> Accepted:
     """A first message: the customer (known on any channel, or new), a conversation, a ticket."""
+    name = clean_text(contact.name) if contact.name else None
     customer_id = await customers.resolve_customer(
-        conn, email=contact.email, phone=contact.phone, name=contact.name
+        conn, email=contact.email, phone=contact.phone, name=name
     )
     conversation_id = await conversations.open_or_resume(conn, customer_id, channel)
     ticket = await tickets.create(
@@ -59,12 +61,12 @@ async def accept_new_ticket(
         customer_id=customer_id,
         conversation_id=conversation_id,
         channel=channel,
-        subject=subject,
+        subject=clean_text(subject) if subject else subject,
         category=category,
         priority=priority,
         access_token_hash=access_token_hash,
     )
-    customer = Customer(id=customer_id, name=contact.name, email=contact.email, phone=contact.phone)
+    customer = Customer(id=customer_id, name=name, email=contact.email, phone=contact.phone)
     return await _file(
         conn, source, channel, ticket, customer, content, thread_id, channel_message_id
     )
@@ -104,6 +106,7 @@ async def _file(
     channel_message_id: str | None,
 ) -> Accepted:
     assert ticket.conversation_id is not None
+    content = clean_text(content)  # whichever channel it came from: storable and sendable
     event_id = str(uuid.uuid4())
     message_id = await messages.record(
         conn,

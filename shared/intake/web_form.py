@@ -9,6 +9,7 @@ from typing import Annotated, Literal
 from pydantic import AfterValidator, BaseModel, ConfigDict, Field, StringConstraints
 
 from shared.identity import InvalidIdentifier, normalize_email, normalize_phone
+from shared.text import MultiLine, SingleLine
 
 Category = Literal["general", "technical", "billing", "account", "feedback"]
 Priority = Literal["low", "medium", "high"]
@@ -38,7 +39,7 @@ class SupportForm(BaseModel):
 
     model_config = ConfigDict(extra="ignore", title="SupportForm")
 
-    name: Annotated[str, Text, Field(min_length=1, max_length=100)]
+    name: Annotated[SingleLine, Text, Field(min_length=1, max_length=100)]
     email: Annotated[
         str,
         Text,
@@ -50,10 +51,10 @@ class SupportForm(BaseModel):
         Field(default=None, max_length=32, json_schema_extra={"format": "phone"}),
         AfterValidator(_phone),
     ] = None
-    subject: Annotated[str, Text, Field(min_length=3, max_length=200)]
+    subject: Annotated[SingleLine, Text, Field(min_length=3, max_length=200)]
     category: Category = "general"
     priority: Priority = "medium"
-    message: Annotated[str, Text, Field(min_length=10, max_length=5000)]
+    message: Annotated[MultiLine, Text, Field(min_length=10, max_length=5000)]
 
 
 class FollowUp(BaseModel):
@@ -61,7 +62,7 @@ class FollowUp(BaseModel):
 
     model_config = ConfigDict(extra="ignore", title="FollowUp")
 
-    message: Annotated[str, Text, Field(min_length=1, max_length=5000)]
+    message: Annotated[MultiLine, Text, Field(min_length=1, max_length=5000)]
 
 
 class Receipt(BaseModel):
