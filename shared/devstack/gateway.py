@@ -1,25 +1,77 @@
-"""Routes ``/api/v1/*`` as the HTTPRoute in knative/ says, and serves the built web form at ``/``."""
+"""Routes ``/api/v1/*`` as the HTTPRoute in knative/ says, and serves the built web form at ``/``.
+
+Limits come before memory: a request target over 2,048 bytes, a control character in the path
+or query, or a declared body over the API's limit is refused before anything is read; a body
+without a length is streamed to the backend and cut at the limit. uvicorn bounds the headers
+(``h11_max_incomplete_event_size``) and idle keep-alive; ``_DeadlineH11`` adds the deadline on
+receiving a request that uvicorn lacks (its keep-alive timer restarts on every byte).
+"""
 
 from __future__ import annotations
 
+import asyncio
 import contextlib
 import json
 import os
 import re
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Mapping
 from pathlib import Path
+from urllib.parse import unquote_to_bytes
 
+import h11
 import httpx
 import uvicorn
 from starlette.applications import Starlette
+from starlette.background import BackgroundTask
+from starlette.datastructures import Headers, MutableHeaders
+from starlette.middleware import Middleware
 from starlette.requests import Request
-from starlette.responses import FileResponse, HTMLResponse, JSONResponse, Response
+from starlette.responses import (
+    FileResponse,
+    HTMLResponse,
+    JSONResponse,
+    Response,
+    StreamingResponse,
+)
 from starlette.routing import Route
+from starlette.types import ASGIApp, Receive, Scope, Send
+from uvicorn.protocols.http.h11_impl import H11Protocol
 
-from shared.devstack.manifests import Cors, RouteMatch, RouteRule, load
+from shared.devstack.manifests import (
+    Cors,
+    HeaderModifier,
+    Manifests,
+    RouteMatch,
+    RouteRule,
+    load,
+)
+from shared.http_api import MAX_BODY_BYTES
 
 WEB_DIST = Path(__file__).resolve().parents[2] / "web-form" / "dist"
-HOP_BY_HOP = {"connection", "keep-alive", "transfer-encoding", "upgrade", "host", "content-length"}
+PAGE_CONFIG = "fte-web-page"  # the ConfigMap in knative/base/httproute.yaml
+MAX_TARGET_BYTES = 2048
+MAX_HEADER_BYTES = 16 * 1024
+RECEIPT_SECONDS = 10.0  # from the first byte of a request to the last of its body
+KEEP_ALIVE_SECONDS = 5
+MAX_CONNECTIONS = 1000
+HOP_BY_HOP = {
+    "connection",
+    "keep-alive",
+    "proxy-authenticate",
+    "proxy-authorization",
+    "te",
+    "trailer",
+    "transfer-encoding",
+    "upgrade",
+}
+NOT_FORWARDED = HOP_BY_HOP | {"host", "content-length"}
+NOT_RETURNED = HOP_BY_HOP | {"server", "date"}  # uvicorn writes its own, once
+_CONTROL = re.compile(r"[\x00-\x1f\x7f]")
+_API_HEADERS = {"x-content-type-options": "nosniff", "cache-control": "no-store"}
+
+
+class BodyTooLarge(Exception):
+    """The body went past ``MAX_BODY_BYTES`` while it was being streamed."""
 
 
 def _path_matches(match: RouteMatch, path: str) -> bool:
@@ -53,6 +105,12 @@ def select_backend(rules: list[RouteRule], method: str, path: str) -> str | None
     return rule.backend if rule else None
 
 
+def allowed_methods(rules: list[RouteRule], path: str) -> list[str]:
+    """The methods of the matches whose path fits: what a 405's ``Allow`` lists."""
+    methods = {m.method for r in rules for m in r.matches if m.method and _path_matches(m, path)}
+    return sorted(methods)
+
+
 def _cors_headers(cors: Cors, origin: str, preflight: bool) -> dict[str, str]:
     headers = {
         "access-control-allow-origin": "*" if "*" in cors.allow_origins else origin,
@@ -67,10 +125,70 @@ def _cors_headers(cors: Cors, origin: str, preflight: bool) -> dict[str, str]:
     return headers
 
 
+def _problem(status: int, detail: str, headers: Mapping[str, str] | None = None) -> JSONResponse:
+    """The gateway's own answer: JSON, never sniffed, never cached."""
+    return JSONResponse(
+        {"detail": detail}, status_code=status, headers=_API_HEADERS | dict(headers or {})
+    )
+
+
+def _has_control(raw: bytes) -> bool:
+    return _CONTROL.search(unquote_to_bytes(raw).decode("latin-1")) is not None
+
+
+def refuse_early(raw_path: bytes, query: bytes, headers: Mapping[str, str]) -> Response | None:
+    """414, 400 or 413 from the request line and headers alone, before any body is read."""
+    if len(raw_path) + len(query) > MAX_TARGET_BYTES:
+        return _problem(414, f"the request target is longer than {MAX_TARGET_BYTES} bytes")
+    if _has_control(raw_path) or _has_control(query):
+        return _problem(400, "the path or query holds a control character")
+    declared = headers.get("content-length")
+    if declared is not None and not declared.isdigit():
+        return _problem(400, "Content-Length is not a number")
+    if declared is not None and int(declared) > MAX_BODY_BYTES:
+        return _problem(413, f"the body is larger than {MAX_BODY_BYTES} bytes")
+    return None
+
+
+async def _limited(chunks: AsyncIterator[bytes]) -> AsyncIterator[bytes]:
+    """The body as it arrives, raising ``BodyTooLarge`` at the limit: never held whole."""
+    size = 0
+    async for chunk in chunks:
+        size += len(chunk)
+        if size > MAX_BODY_BYTES:
+            raise BodyTooLarge
+        if chunk:
+            yield chunk
+
+
+def _modify(headers: MutableHeaders, modifier: HeaderModifier | None) -> None:
+    """Apply a rule's ``ResponseHeaderModifier``: remove, then set, then add."""
+    if modifier is None:
+        return
+    for name in modifier.remove:
+        del headers[name]
+    for name, value in modifier.set:
+        headers[name] = value
+    for name, value in modifier.add:
+        headers.append(name, value)
+
+
+def _upstream_headers(headers: httpx.Headers) -> dict[str, str]:
+    named = {t.strip().lower() for t in headers.get("connection", "").split(",") if t.strip()}
+    return {k: v for k, v in headers.items() if k.lower() not in NOT_RETURNED | named}
+
+
 def create_app(
-    rules: list[RouteRule], backends: dict[str, str], web_dist: Path = WEB_DIST
+    rules: list[RouteRule],
+    backends: dict[str, str],
+    web_dist: Path = WEB_DIST,
+    page_headers: Mapping[str, str] | None = None,
+    transport: httpx.AsyncBaseTransport | None = None,
 ) -> Starlette:
-    client = httpx.AsyncClient(timeout=60.0, limits=httpx.Limits(max_connections=500))
+    client = httpx.AsyncClient(
+        timeout=60.0, limits=httpx.Limits(max_connections=500), transport=transport
+    )
+    page = dict(page_headers if page_headers is not None else page_security_headers())
 
     async def proxy(request: Request) -> Response:
         path, origin = request.url.path, request.headers.get("origin")
@@ -79,30 +197,37 @@ def create_app(
             return _preflight(select_rule(rules, requested.upper(), path), origin)
         rule = select_rule(rules, request.method, path)
         if rule is None:
-            if path.startswith("/api/"):
-                return JSONResponse(
-                    {"detail": f"no route for {request.method} {path}"}, status_code=404
-                )
-            return _static(web_dist, path)
+            return _unrouted(rules, request.method, path, web_dist, page)
         response = await _forward(request, backends[rule.backend], rule.backend)
         if rule.cors and origin and rule.cors.allows(origin):
             response.headers.update(_cors_headers(rule.cors, origin, preflight=False))
+        _modify(response.headers, rule.response_headers)
         return response
 
     async def _forward(request: Request, base_url: str, backend: str) -> Response:
-        query = f"?{request.url.query}" if request.url.query else ""
-        headers = {k: v for k, v in request.headers.items() if k.lower() not in HOP_BY_HOP}
+        target = request.scope["raw_path"].decode("latin-1")
+        query = f"?{request.scope['query_string'].decode('latin-1')}" if request.url.query else ""
+        headers = {k: v for k, v in request.headers.items() if k.lower() not in NOT_FORWARDED}
         try:
-            upstream = await client.request(
+            outgoing = client.build_request(
                 request.method,
-                base_url + request.url.path + query,
+                base_url + target + query,
                 headers=headers,
-                content=await request.body(),
+                content=_limited(request.stream()),
             )
+            upstream = await client.send(outgoing, stream=True)
+        except BodyTooLarge:
+            return _problem(413, f"the body is larger than {MAX_BODY_BYTES} bytes")
+        except (httpx.InvalidURL, httpx.LocalProtocolError, httpx.UnsupportedProtocol) as exc:
+            return _problem(400, f"the request cannot be forwarded: {exc}")
         except httpx.HTTPError:
-            return JSONResponse({"detail": f"{backend} is not reachable"}, status_code=503)
-        out_headers = {k: v for k, v in upstream.headers.items() if k.lower() not in HOP_BY_HOP}
-        return Response(upstream.content, status_code=upstream.status_code, headers=out_headers)
+            return _problem(503, f"{backend} is not reachable")
+        return StreamingResponse(
+            upstream.aiter_raw(),
+            status_code=upstream.status_code,
+            headers=_upstream_headers(upstream.headers),
+            background=BackgroundTask(upstream.aclose),
+        )
 
     methods = ["GET", "POST", "PUT", "PATCH", "DELETE", "HEAD", "OPTIONS"]
 
@@ -111,7 +236,39 @@ def create_app(
         yield
         await client.aclose()
 
-    return Starlette(routes=[Route("/{path:path}", proxy, methods=methods)], lifespan=lifespan)
+    return Starlette(
+        routes=[Route("/{path:path}", proxy, methods=methods)],
+        middleware=[Middleware(_RefuseEarly)],
+        lifespan=lifespan,
+    )
+
+
+class _RefuseEarly:
+    """Refuses what ``refuse_early`` finds before routing (a path with a newline fits no route)."""
+
+    def __init__(self, app: ASGIApp) -> None:
+        self.app = app
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] == "http":
+            headers = Headers(scope=scope)
+            refused = refuse_early(scope["raw_path"], scope["query_string"], headers)
+            if refused is not None:
+                await refused(scope, receive, send)
+                return
+        await self.app(scope, receive, send)
+
+
+def _unrouted(
+    rules: list[RouteRule], method: str, path: str, web_dist: Path, page: dict[str, str]
+) -> Response:
+    """405 where a rule has the path but not the method, 404 under /api/, else the page."""
+    allowed = allowed_methods(rules, path)
+    if allowed:
+        return _problem(405, f"{path} accepts {', '.join(allowed)}", {"allow": ", ".join(allowed)})
+    if path.startswith("/api/"):
+        return _problem(404, f"no route for {method} {path}")
+    return _static(web_dist, path, page)
 
 
 def _preflight(rule: RouteRule | None, origin: str) -> Response:
@@ -121,28 +278,97 @@ def _preflight(rule: RouteRule | None, origin: str) -> Response:
     return Response(status_code=204, headers=_cors_headers(rule.cors, origin, preflight=True))
 
 
-def _static(web_dist: Path, path: str) -> Response:
+def page_security_headers(frame_ancestors: str = "'self'") -> dict[str, str]:
+    """The page's headers: no inline script or style, no Referer, embeddable where configured."""
+    csp = (
+        "default-src 'none'; script-src 'self'; style-src 'self'; img-src 'self' data:; "
+        "connect-src 'self'; font-src 'self'; base-uri 'none'; form-action 'self'; "
+        f"frame-ancestors {frame_ancestors}"
+    )
+    return {
+        "content-security-policy": csp,
+        "x-content-type-options": "nosniff",
+        "referrer-policy": "no-referrer",
+    }
+
+
+def _static(web_dist: Path, path: str, page: dict[str, str]) -> Response:
     if not (web_dist / "index.html").exists():
         return HTMLResponse(
             "<h1>Support form not built</h1><p>Run <code>npm run build</code> in web-form/.</p>",
             status_code=503,
+            headers=page,
         )
     candidate = (web_dist / path.lstrip("/")).resolve()
     if candidate.is_file() and candidate.is_relative_to(web_dist.resolve()):
         # The embeddable script is a module: browsers fetch it with CORS from other sites.
-        return FileResponse(candidate, headers={"access-control-allow-origin": "*"})
-    return FileResponse(web_dist / "index.html")
+        return FileResponse(candidate, headers=page | {"access-control-allow-origin": "*"})
+    return FileResponse(web_dist / "index.html", headers=page)
+
+
+class _DeadlineH11(H11Protocol):
+    """uvicorn's h11 protocol with a deadline on receiving each request, headers and body.
+
+    Armed when a connection opens and at the first byte of each request, disarmed once the
+    request is whole: a client trickling a byte every few seconds is cut off, a slow answer is not.
+    """
+
+    _deadline: asyncio.TimerHandle | None = None
+
+    def connection_made(self, transport: asyncio.Transport) -> None:  # type: ignore[override]
+        super().connection_made(transport)
+        self._arm()
+
+    def data_received(self, data: bytes) -> None:
+        super().data_received(data)
+        if self.conn.their_state is h11.DONE:
+            self._disarm()
+        elif self._deadline is None:
+            self._arm()
+
+    def connection_lost(self, exc: Exception | None) -> None:
+        self._disarm()
+        super().connection_lost(exc)
+
+    def _arm(self) -> None:
+        self._deadline = self.loop.call_later(RECEIPT_SECONDS, self._expire)
+
+    def _disarm(self) -> None:
+        if self._deadline is not None:
+            self._deadline.cancel()
+            self._deadline = None
+
+    def _expire(self) -> None:
+        self._deadline = None
+        if not self.transport.is_closing():
+            self.transport.close()
+
+
+def server_config(app: Starlette, host: str, port: int) -> uvicorn.Config:
+    """The gateway's uvicorn: bounded headers, connections, idle keep-alive and request receipt."""
+    return uvicorn.Config(
+        app,
+        host=host,
+        port=port,
+        http=_DeadlineH11,
+        h11_max_incomplete_event_size=MAX_HEADER_BYTES,
+        limit_concurrency=MAX_CONNECTIONS,
+        timeout_keep_alive=KEEP_ALIVE_SECONDS,
+        log_level="warning",
+    )
+
+
+def app_from_manifests(manifests: Manifests, backends: dict[str, str]) -> Starlette:
+    """The gateway as knative/base describes it: its routes, and the page's frame-ancestors."""
+    ancestors = manifests.config_maps.get(PAGE_CONFIG, {}).get("frame-ancestors", "'self'")
+    return create_app(manifests.routes, backends, page_headers=page_security_headers(ancestors))
 
 
 def main() -> None:
     """Entry point of the gateway process: FTE_BACKENDS (JSON service → URL), HOST, PORT."""
-    app = create_app(load().routes, json.loads(os.environ["FTE_BACKENDS"]))
-    uvicorn.run(
-        app,
-        host=os.environ.get("HOST", "127.0.0.1"),
-        port=int(os.environ["PORT"]),
-        log_level="warning",
-    )
+    app = app_from_manifests(load(), json.loads(os.environ["FTE_BACKENDS"]))
+    host = os.environ.get("HOST", "127.0.0.1")
+    uvicorn.Server(server_config(app, host, int(os.environ["PORT"]))).run()
 
 
 if __name__ == "__main__":

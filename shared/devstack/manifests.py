@@ -145,10 +145,20 @@ class Cors:
 
 
 @dataclass(frozen=True)
+class HeaderModifier:
+    """An HTTPRoute rule's ``ResponseHeaderModifier`` filter (Gateway API ``HTTPHeaderFilter``)."""
+
+    set: tuple[tuple[str, str], ...] = ()
+    add: tuple[tuple[str, str], ...] = ()
+    remove: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
 class RouteRule:
     matches: list[RouteMatch]
     backend: str
     cors: Cors | None = None
+    response_headers: HeaderModifier | None = None
 
 
 @dataclass
@@ -171,6 +181,18 @@ def _cors(filters: list[dict[str, Any]]) -> Cors | None:
                 tuple(c.get("allowMethods", [])),
                 tuple(c.get("allowHeaders", [])),
                 int(c.get("maxAge", 5)),
+            )
+    return None
+
+
+def _response_headers(filters: list[dict[str, Any]]) -> HeaderModifier | None:
+    for f in filters:
+        if f.get("type") == "ResponseHeaderModifier":
+            m = f["responseHeaderModifier"]
+            return HeaderModifier(
+                tuple((h["name"], str(h["value"])) for h in m.get("set", [])),
+                tuple((h["name"], str(h["value"])) for h in m.get("add", [])),
+                tuple(m.get("remove", [])),
             )
     return None
 
@@ -304,6 +326,7 @@ def _route_rules(spec: dict[str, Any]) -> list[RouteRule]:
             ],
             rule["backendRefs"][0]["name"],
             cors=_cors(rule.get("filters", [])),
+            response_headers=_response_headers(rule.get("filters", [])),
         )
         for rule in spec["rules"]
     ]

@@ -3,9 +3,24 @@ from pathlib import Path
 
 import httpx
 import pytest
+from starlette.applications import Starlette
+from starlette.datastructures import MutableHeaders
+from starlette.requests import Request
+from starlette.responses import JSONResponse, Response
+from starlette.routing import Route
+from starlette.testclient import TestClient
 
-from shared.devstack.gateway import create_app, select_backend
-from shared.devstack.manifests import RouteMatch, RouteRule, load
+from shared.devstack.gateway import (
+    PAGE_CONFIG,
+    _modify,
+    allowed_methods,
+    app_from_manifests,
+    create_app,
+    select_backend,
+    select_rule,
+)
+from shared.devstack.manifests import HeaderModifier, RouteMatch, RouteRule, load
+from shared.http_api import MAX_BODY_BYTES
 
 RULES = load().routes
 
@@ -99,3 +114,185 @@ async def test_unknown_pages_get_the_single_page_app(gateway: httpx.AsyncClient)
     response = await gateway.get("/anything")
     assert response.status_code == 200
     assert "root" in response.text
+
+
+def test_allowed_methods_are_those_of_the_rules_whose_path_fits() -> None:
+    assert allowed_methods(RULES, "/api/v1/support/form") == ["POST"]
+    assert allowed_methods(RULES, "/api/v1/tickets/TKT-0001") == ["GET"]
+    assert allowed_methods(RULES, "/api/v1/tickets/TKT-0001/messages") == ["GET", "POST"]
+    assert allowed_methods(RULES, "/api/v2/anything") == []
+
+
+async def test_a_wrong_method_on_a_route_is_405_with_allow(gateway: httpx.AsyncClient) -> None:
+    response = await gateway.get("/api/v1/support/form")
+    assert response.status_code == 405
+    assert response.headers["allow"] == "POST"
+    assert "POST" in response.json()["detail"]
+    response = await gateway.delete("/api/v1/tickets/TKT-0001")
+    assert (response.status_code, response.headers["allow"]) == (405, "GET")
+
+
+async def test_an_unknown_api_path_is_still_404(gateway: httpx.AsyncClient) -> None:
+    response = await gateway.get("/api/v2/tickets")
+    assert response.status_code == 404
+    assert response.headers["x-content-type-options"] == "nosniff"
+
+
+async def _never_read() -> AsyncIterator[bytes]:
+    raise AssertionError("the gateway read a body it should have refused")
+    yield b""  # pragma: no cover - makes this an async generator
+
+
+async def test_a_declared_body_over_the_limit_is_413_before_it_is_read(
+    gateway: httpx.AsyncClient,
+) -> None:
+    response = await gateway.post(
+        "/api/v1/support/form",
+        content=_never_read(),
+        headers={"content-length": str(MAX_BODY_BYTES + 1), "content-type": "application/json"},
+    )
+    assert response.status_code == 413
+    assert str(MAX_BODY_BYTES) in response.json()["detail"]
+
+
+async def test_a_content_length_that_is_not_a_number_is_400(gateway: httpx.AsyncClient) -> None:
+    response = await gateway.post(
+        "/api/v1/support/form", content=_never_read(), headers={"content-length": "-1"}
+    )
+    assert response.status_code == 400
+
+
+@pytest.mark.parametrize(
+    ("path", "status"),
+    [
+        ("/api/v1/tickets/" + "T" * 60_000, 414),  # httpx refuses a longer URL itself
+        ("/api/v1/tickets/" + "T" * 2_100, 414),
+        ("/api/v1/tickets/TKT-0001?token=" + "t" * 2_100, 414),
+        ("/api/v1/tickets/TKT%000001", 400),
+        ("/api/v1/tickets/TKT-0001%0d%0aX-Evil:%201", 400),
+        ("/api/v1/tickets/TKT-0001?token=a%00b", 400),
+        ("/?ticket=%7f", 400),
+    ],
+)
+async def test_a_long_or_control_character_target_is_a_4xx_never_a_5xx(
+    gateway: httpx.AsyncClient, path: str, status: int
+) -> None:
+    response = await gateway.get(path)
+    assert response.status_code == status
+    assert response.headers["content-type"] == "application/json"
+
+
+def _backend() -> Starlette:
+    """Stands in for the functions: echoes what it got, with headers a function might send."""
+
+    async def echo(request: Request) -> Response:
+        body = await request.body()
+        return JSONResponse(
+            {
+                "path": request.scope["raw_path"].decode(),
+                "query": request.url.query,
+                "size": len(body),
+                "headers": dict(request.headers),
+            },
+            headers={"connection": "x-private", "x-private": "hop", "x-kept": "yes"},
+        )
+
+    return Starlette(routes=[Route("/{path:path}", echo, methods=["GET", "POST"])])
+
+
+@pytest.fixture
+async def proxied(tmp_path: Path) -> AsyncIterator[httpx.AsyncClient]:
+    backends = {name: "http://backend" for name in ("intake-web-form", "ticket-status", "ops")}
+    app = create_app(
+        RULES, backends, web_dist=tmp_path, transport=httpx.ASGITransport(app=_backend())
+    )
+    async with httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="http://gw") as c:
+        yield c
+
+
+async def _chunks(total: int, size: int = 8192) -> AsyncIterator[bytes]:
+    for _ in range(total // size):
+        yield b"x" * size
+
+
+async def test_a_streamed_body_within_the_limit_reaches_the_backend_whole(
+    proxied: httpx.AsyncClient,
+) -> None:
+    response = await proxied.post("/api/v1/support/form", content=_chunks(MAX_BODY_BYTES))
+    assert response.status_code == 200
+    assert response.json()["size"] == MAX_BODY_BYTES
+
+
+async def test_a_streamed_body_over_the_limit_is_cut_with_413(proxied: httpx.AsyncClient) -> None:
+    response = await proxied.post("/api/v1/support/form", content=_chunks(MAX_BODY_BYTES + 8192))
+    assert response.status_code == 413
+    assert response.headers["x-content-type-options"] == "nosniff"
+
+
+async def test_the_path_is_forwarded_as_the_client_encoded_it(proxied: httpx.AsyncClient) -> None:
+    response = await proxied.get("/api/v1/tickets/TKT%201%2F2?token=a%2Bb")
+    assert response.json()["path"] == "/api/v1/tickets/TKT%201%2F2"
+    assert response.json()["query"] == "token=a%2Bb"
+
+
+async def test_hop_by_hop_headers_stay_on_their_hop(proxied: httpx.AsyncClient) -> None:
+    response = await proxied.get(
+        "/api/v1/health", headers={"te": "trailers", "proxy-authorization": "Basic eA=="}
+    )
+    seen = response.json()["headers"]
+    assert "te" not in seen and "proxy-authorization" not in seen
+    assert "x-private" not in response.headers  # named by the backend's Connection header
+    assert "connection" not in response.headers or response.headers["connection"] != "x-private"
+    assert response.headers["x-kept"] == "yes"
+
+
+async def test_ticket_answers_are_never_sniffed_nor_cached(proxied: httpx.AsyncClient) -> None:
+    for response in (
+        await proxied.get("/api/v1/tickets/TKT-0001", headers={"authorization": "Bearer t"}),
+        await proxied.post("/api/v1/support/form", json={}),
+        await proxied.post("/api/v1/tickets/TKT-0001/messages", json={}),
+    ):
+        assert response.headers["x-content-type-options"] == "nosniff"
+        assert response.headers["cache-control"] == "no-store"
+    health = await proxied.get("/api/v1/health")
+    assert health.headers["x-content-type-options"] == "nosniff"
+    assert "cache-control" not in health.headers
+
+
+def test_a_response_header_modifier_removes_then_sets_then_adds() -> None:
+    rule = RouteRule(
+        [RouteMatch("PathPrefix", "/", None)],
+        "a",
+        response_headers=HeaderModifier(
+            set=(("x-a", "1"),), add=(("vary", "Accept"),), remove=("x-b",)
+        ),
+    )
+    assert select_rule([rule], "GET", "/x") is rule
+    headers = MutableHeaders({"x-a": "0", "x-b": "gone", "vary": "Origin"})
+    _modify(headers, rule.response_headers)
+    assert headers.getlist("x-a") == ["1"]
+    assert "x-b" not in headers
+    assert headers.getlist("vary") == ["Origin", "Accept"]
+
+
+async def test_the_page_forbids_inline_script_sniffing_and_referers(
+    gateway: httpx.AsyncClient,
+) -> None:
+    for path in ("/", "/?ticket=TKT-0001", "/assets/fte-support.js"):
+        response = await gateway.get(path)
+        csp = response.headers["content-security-policy"]
+        assert "script-src 'self';" in csp and "'unsafe-inline'" not in csp
+        assert "default-src 'none'" in csp
+        assert csp.endswith("frame-ancestors 'self'")
+        assert response.headers["x-content-type-options"] == "nosniff"
+        assert response.headers["referrer-policy"] == "no-referrer"
+
+
+def test_frame_ancestors_come_from_the_manifests_config_map() -> None:
+    manifests = load()
+    assert manifests.config_maps[PAGE_CONFIG]["frame-ancestors"] == "'self'"
+    manifests.config_maps[PAGE_CONFIG]["frame-ancestors"] = "'self' https://www.northwind.example"
+    app = app_from_manifests(manifests, {})
+    client = TestClient(app)
+    csp = client.get("/").headers["content-security-policy"]
+    assert csp.endswith("frame-ancestors 'self' https://www.northwind.example")
