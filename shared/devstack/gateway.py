@@ -136,6 +136,12 @@ def _has_control(raw: bytes) -> bool:
     return _CONTROL.search(unquote_to_bytes(raw).decode("latin-1")) is not None
 
 
+def _too_large() -> JSONResponse:
+    """413, closing the connection: the rest of the body is never read."""
+    detail = f"the body is larger than {MAX_BODY_BYTES} bytes"
+    return _problem(413, detail, {"connection": "close"})
+
+
 def refuse_early(raw_path: bytes, query: bytes, headers: Mapping[str, str]) -> Response | None:
     """414, 400 or 413 from the request line and headers alone, before any body is read."""
     if len(raw_path) + len(query) > MAX_TARGET_BYTES:
@@ -146,7 +152,7 @@ def refuse_early(raw_path: bytes, query: bytes, headers: Mapping[str, str]) -> R
     if declared is not None and not declared.isdigit():
         return _problem(400, "Content-Length is not a number")
     if declared is not None and int(declared) > MAX_BODY_BYTES:
-        return _problem(413, f"the body is larger than {MAX_BODY_BYTES} bytes")
+        return _too_large()
     return None
 
 
@@ -217,7 +223,7 @@ def create_app(
             )
             upstream = await client.send(outgoing, stream=True)
         except BodyTooLarge:
-            return _problem(413, f"the body is larger than {MAX_BODY_BYTES} bytes")
+            return _too_large()
         except (httpx.InvalidURL, httpx.LocalProtocolError, httpx.UnsupportedProtocol) as exc:
             return _problem(400, f"the request cannot be forwarded: {exc}")
         except httpx.HTTPError:
