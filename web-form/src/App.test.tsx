@@ -2,8 +2,8 @@ import { act, render, screen } from '@testing-library/react';
 import userEvent from '@testing-library/user-event';
 import { describe, expect, it } from 'vitest';
 import { App } from './App';
-import { hrefFor, parseRoute } from './routing';
-import { callUrl, jsonResponse, stubFetch } from './test/helpers';
+import { hrefFor, parseRoute, withTokenInFragment } from './routing';
+import { callAuthorization, callUrl, jsonResponse, stubFetch } from './test/helpers';
 
 const ANSWERED = {
   ticket_number: 'TKT-0001',
@@ -26,21 +26,38 @@ function visit(url: string) {
 }
 
 describe('routing', () => {
-  it('maps the URL query to a view', () => {
+  it('maps the URL query and the token in the fragment to a view', () => {
     expect(parseRoute('')).toEqual({ view: 'form' });
     expect(parseRoute('?utm_source=mail')).toEqual({ view: 'form' });
+    expect(parseRoute('?ticket=TKT-0001', '#token=abc')).toEqual({ view: 'status', ticket: 'TKT-0001', token: 'abc' });
+    expect(parseRoute('?ticket=TKT-0001', '#token=a+b%2Bc')).toEqual({ view: 'status', ticket: 'TKT-0001', token: 'a b+c' });
+    expect(parseRoute('?ticket=TKT-0001&token=old', '#token=new')).toEqual({ view: 'status', ticket: 'TKT-0001', token: 'new' });
     expect(parseRoute('?ticket=TKT-0001&token=abc')).toEqual({ view: 'status', ticket: 'TKT-0001', token: 'abc' });
+    expect(parseRoute('?ticket=TKT-0001', '#faq')).toEqual({ view: 'lookup', ticket: 'TKT-0001', token: '' });
     expect(parseRoute('?view=status')).toEqual({ view: 'lookup', ticket: '', token: '' });
     expect(parseRoute('?ticket=TKT-0001')).toEqual({ view: 'lookup', ticket: 'TKT-0001', token: '' });
   });
 
-  it("builds links that keep the host page's own query parameters", () => {
+  it("builds links with the token in the fragment that keep the host page's own query parameters", () => {
     const location = { pathname: '/help/', search: '?lang=en&ticket=OLD&token=old' };
     expect(hrefFor({ view: 'status', ticket: 'TKT-0002', token: 'a b+c' }, location)).toBe(
-      '/help/?lang=en&ticket=TKT-0002&token=a+b%2Bc',
+      '/help/?lang=en&ticket=TKT-0002#token=a+b%2Bc',
     );
     expect(hrefFor({ view: 'form' }, location)).toBe('/help/?lang=en');
     expect(hrefFor({ view: 'lookup', ticket: '', token: '' }, { pathname: '/', search: '' })).toBe('/?view=status');
+  });
+});
+
+describe('moving an old link\'s token into the fragment', () => {
+  it('takes ?token= out of the query and into the fragment', () => {
+    expect(withTokenInFragment({ pathname: '/', search: '?ticket=T-1&token=a%2Bb', hash: '' })).toBe('/?ticket=T-1#token=a%2Bb');
+    expect(withTokenInFragment({ pathname: '/p', search: '?token=x', hash: '' })).toBe('/p#token=x');
+  });
+
+  it('keeps a token already in the fragment, and leaves links without ?token= alone', () => {
+    expect(withTokenInFragment({ pathname: '/', search: '?ticket=T-1&token=old', hash: '#token=new' })).toBe('/?ticket=T-1#token=new');
+    expect(withTokenInFragment({ pathname: '/', search: '?ticket=T-1', hash: '#token=x' })).toBeNull();
+    expect(withTokenInFragment({ pathname: '/', search: '?ticket=T-1&token=', hash: '' })).toBe('/?ticket=T-1');
   });
 });
 
@@ -54,11 +71,13 @@ describe('App', () => {
   });
 
   it('shows the ticket status for ?ticket=…&token=…', async () => {
-    visit('/?ticket=TKT-0001&token=secret');
+    visit('/?ticket=TKT-0001#token=secret');
     const fetch = stubFetch(() => Promise.resolve(jsonResponse(200, ANSWERED)));
     render(<App apiBase="https://support.example.com" />);
     expect(await screen.findByTestId('ticket-status')).toHaveTextContent('Answered');
-    expect(callUrl(fetch, 0)).toBe('https://support.example.com/api/v1/tickets/TKT-0001?token=secret');
+    expect(callUrl(fetch, 0)).toBe('https://support.example.com/api/v1/tickets/TKT-0001');
+    expect(callAuthorization(fetch, 0)).toBe('Bearer secret');
+    expect(window.location.search).toBe('?ticket=TKT-0001');
   });
 
   it('opens the status page in place from the link shown after sending the form', async () => {
@@ -79,10 +98,12 @@ describe('App', () => {
     await user.click(screen.getByRole('button', { name: 'Send message' }));
     await user.click(await screen.findByTestId('status-link'));
 
-    expect(window.location.search).toBe('?ticket=TKT-0001&token=tok');
+    expect(window.location.search).toBe('?ticket=TKT-0001');
+    expect(window.location.hash).toBe('#token=tok');
     expect(await screen.findByTestId('ticket-status')).toHaveTextContent('Answered');
     expect(screen.getByRole('heading', { level: 1, name: 'Ticket TKT-0001' })).toHaveFocus();
-    expect(callUrl(fetch, 1)).toBe('/api/v1/tickets/TKT-0001?token=tok');
+    expect(callUrl(fetch, 1)).toBe('/api/v1/tickets/TKT-0001');
+    expect(callAuthorization(fetch, 1)).toBe('Bearer tok');
   });
 
   it('asks for the ticket number and token when they are missing, then opens the ticket', async () => {
@@ -99,7 +120,33 @@ describe('App', () => {
     await user.type(screen.getByLabelText('Ticket number'), ' TKT-0001 ');
     await user.type(screen.getByLabelText('Access token'), 'secret');
     await user.click(screen.getByRole('button', { name: 'Check status' }));
-    expect(window.location.search).toBe('?ticket=TKT-0001&token=secret');
+    expect(window.location.search).toBe('?ticket=TKT-0001');
+    expect(window.location.hash).toBe('#token=secret');
+    expect(await screen.findByTestId('ticket-status')).toHaveTextContent('Answered');
+  });
+
+  it('moves the token of an old ?token= link into the fragment, keeping the history entry', async () => {
+    visit('/help?lang=en&ticket=TKT-0001&token=secret');
+    const length = window.history.length;
+    const fetch = stubFetch(() => Promise.resolve(jsonResponse(200, ANSWERED)));
+    render(<App />);
+    expect(window.location.search).toBe('?lang=en&ticket=TKT-0001');
+    expect(window.location.hash).toBe('#token=secret');
+    expect(window.history.length).toBe(length);
+    expect(await screen.findByTestId('ticket-status')).toHaveTextContent('Answered');
+    expect(callUrl(fetch, 0)).toBe('/api/v1/tickets/TKT-0001');
+    expect(callAuthorization(fetch, 0)).toBe('Bearer secret');
+  });
+
+  it('opens a ticket when its token is written into the fragment by hand', async () => {
+    visit('/?ticket=TKT-0001');
+    stubFetch(() => Promise.resolve(jsonResponse(200, ANSWERED)));
+    render(<App />);
+    expect(screen.getByRole('heading', { name: 'Check a ticket' })).toBeInTheDocument();
+    await act(async () => {
+      window.history.replaceState(null, '', '/?ticket=TKT-0001#token=secret');
+      window.dispatchEvent(new HashChangeEvent('hashchange'));
+    });
     expect(await screen.findByTestId('ticket-status')).toHaveTextContent('Answered');
   });
 

@@ -10,7 +10,7 @@ import {
   tokenFromStatusUrl,
   type SupportFormPayload,
 } from './api';
-import { callInit, callJson, callUrl, jsonResponse, stubFetch } from './test/helpers';
+import { callAuthorization, callInit, callJson, callUrl, jsonResponse, stubFetch } from './test/helpers';
 
 const PAYLOAD: SupportFormPayload = {
   name: 'Ana',
@@ -118,7 +118,7 @@ describe('api client', () => {
     await expect(getTicket('TKT-0001', 't')).rejects.toBeInstanceOf(ApiError);
   });
 
-  it('posts a follow-up message with the token in the query', async () => {
+  it('posts a follow-up message with the token as a bearer token, not in the URL', async () => {
     const fetch = stubFetch(() =>
       Promise.resolve(jsonResponse(202, { ticket_number: 'TKT-0001', status_url: '/api/v1/tickets/TKT-0001?token=t' })),
     );
@@ -126,7 +126,8 @@ describe('api client', () => {
       ticket_number: 'TKT-0001',
       status_url: '/api/v1/tickets/TKT-0001?token=t',
     });
-    expect(callUrl(fetch, 0)).toBe('https://s.example.com/api/v1/tickets/TKT-0001/messages?token=t');
+    expect(callUrl(fetch, 0)).toBe('https://s.example.com/api/v1/tickets/TKT-0001/messages');
+    expect(callAuthorization(fetch, 0)).toBe('Bearer t');
     expect(callJson(fetch, 0)).toEqual({ message: 'More info' });
   });
 

@@ -96,6 +96,9 @@ export interface RequestOptions {
   signal?: AbortSignal;
 }
 
+/** What an HTTP header can carry as a token; anything else can only be a wrong token. */
+const HEADER_SAFE_TOKEN = /^[\x21-\x7e]+$/;
+
 export function apiUrl(apiBase: string, path: string): string {
   return `${apiBase.trim().replace(/\/+$/, '')}${path}`;
 }
@@ -158,8 +161,14 @@ async function request(
   path: string,
   options: RequestOptions,
   body?: unknown,
+  token?: string,
 ): Promise<unknown> {
   const headers: Record<string, string> = { Accept: 'application/json' };
+  if (token !== undefined) {
+    // Never refuse a mistyped token with a network error: the server would answer 404.
+    if (!HEADER_SAFE_TOKEN.test(token)) throw new ApiError(404, 'no ticket with that number for this token');
+    headers.Authorization = `Bearer ${token}`;
+  }
   const init: RequestInit = { method, headers };
   if (body !== undefined) {
     headers['Content-Type'] = 'application/json';
@@ -184,8 +193,9 @@ function unexpected(status = 502): ApiError {
   return new ApiError(status, 'The support server sent a response we did not understand.');
 }
 
-function ticketPath(ticketNumber: string, suffix: string, token: string): string {
-  return `/api/v1/tickets/${encodeURIComponent(ticketNumber)}${suffix}?token=${encodeURIComponent(token)}`;
+/** The token goes in `Authorization`, never in the URL: no access log or Referer sees it. */
+function ticketPath(ticketNumber: string, suffix: string): string {
+  return `/api/v1/tickets/${encodeURIComponent(ticketNumber)}${suffix}`;
 }
 
 /** Pulls `token` out of a status URL like `/api/v1/tickets/TKT-1?token=abc`. */
@@ -233,13 +243,13 @@ function str(value: unknown): string {
   return typeof value === 'string' ? value : '';
 }
 
-/** GET /api/v1/tickets/{ticket_number}?token=… */
+/** GET /api/v1/tickets/{ticket_number} with `Authorization: Bearer <token>` */
 export async function getTicket(
   ticketNumber: string,
   token: string,
   options: RequestOptions = {},
 ): Promise<Ticket> {
-  const data = await request('GET', ticketPath(ticketNumber, '', token), options);
+  const data = await request('GET', ticketPath(ticketNumber, ''), options, undefined, token);
   if (!isRecord(data) || typeof data.ticket_number !== 'string' || typeof data.status !== 'string') {
     throw unexpected();
   }
@@ -260,16 +270,14 @@ export async function getTicket(
   };
 }
 
-/** POST /api/v1/tickets/{ticket_number}/messages?token=… — adds a customer reply (HTTP 202). */
+/** POST /api/v1/tickets/{ticket_number}/messages with `Authorization: Bearer <token>` — adds a customer reply (HTTP 202). */
 export async function postFollowUp(
   ticketNumber: string,
   token: string,
   message: string,
   options: RequestOptions = {},
 ): Promise<FollowUpResult> {
-  const data = await request('POST', ticketPath(ticketNumber, '/messages', token), options, {
-    message,
-  });
+  const data = await request('POST', ticketPath(ticketNumber, '/messages'), options, { message }, token);
   return {
     ticket_number: isRecord(data) && typeof data.ticket_number === 'string' ? data.ticket_number : ticketNumber,
     status_url: isRecord(data) && typeof data.status_url === 'string' ? data.status_url : '',

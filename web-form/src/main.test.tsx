@@ -1,6 +1,6 @@
 import { act, screen } from '@testing-library/react';
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
-import { callUrl, jsonResponse, stubFetch } from './test/helpers';
+import { callAuthorization, callUrl, jsonResponse, stubFetch } from './test/helpers';
 
 const TICKET = {
   ticket_number: 'TKT-0001',
@@ -36,22 +36,24 @@ afterEach(() => {
 describe('mounting (main.tsx)', () => {
   it('mounts into #fte-support and uses its data-api-base when embedded', async () => {
     document.body.innerHTML = '<div id="root"></div><div id="fte-support" data-api-base="https://support.example.com"></div>';
-    window.history.replaceState(null, '', '/contact?ticket=TKT-0001&token=tok');
+    window.history.replaceState(null, '', '/contact?ticket=TKT-0001#token=tok');
     const fetch = stubFetch(() => Promise.resolve(jsonResponse(200, TICKET)));
     await boot();
     expect(await screen.findByTestId('ticket-status')).toHaveTextContent('Answered');
-    expect(callUrl(fetch, 0)).toBe('https://support.example.com/api/v1/tickets/TKT-0001?token=tok');
+    expect(callUrl(fetch, 0)).toBe('https://support.example.com/api/v1/tickets/TKT-0001');
+    expect(callAuthorization(fetch, 0)).toBe('Bearer tok');
     expect(document.getElementById('fte-support')).not.toBeEmptyDOMElement();
     expect(document.getElementById('root')).toBeEmptyDOMElement();
   });
 
   it('mounts into #root and calls the API on the same origin otherwise', async () => {
     document.body.innerHTML = '<div id="root"></div>';
-    window.history.replaceState(null, '', '/?ticket=TKT-0001&token=tok');
+    window.history.replaceState(null, '', '/?ticket=TKT-0001#token=tok');
     const fetch = stubFetch(() => Promise.resolve(jsonResponse(200, TICKET)));
     await boot();
     expect(await screen.findByTestId('ticket-status')).toBeInTheDocument();
-    expect(callUrl(fetch, 0)).toBe('/api/v1/tickets/TKT-0001?token=tok');
+    expect(callUrl(fetch, 0)).toBe('/api/v1/tickets/TKT-0001');
+    expect(callAuthorization(fetch, 0)).toBe('Bearer tok');
     expect(document.querySelector('main')).not.toBeNull();
   });
 });

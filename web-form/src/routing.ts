@@ -1,13 +1,17 @@
 /**
  * Query-string routing (no router library), chosen so it also works when the
- * widget is embedded in a page that uses its own #anchors:
+ * widget is embedded in a page that uses its own query parameters:
  *
  *   ?                                  → the support form
  *   ?view=status                       → ticket lookup form (number + access token)
- *   ?ticket=TKT-0001&token=…           → status of that ticket (StatusChecker)
+ *   ?ticket=TKT-0001#token=…           → status of that ticket (StatusChecker)
  *   ?ticket=TKT-0001 (no token)        → lookup form, ticket number pre-filled
  *
- * Other query parameters of the host page are left untouched.
+ * The access token lives in the URL fragment, which browsers never send to a
+ * server nor put in a Referer: no access log or third party sees it. An old
+ * link with `?token=…` still opens the ticket; the token is moved into the
+ * fragment at once (history.replaceState). Other query parameters of the host
+ * page are left untouched.
  */
 import { useEffect, useState } from 'react';
 
@@ -18,34 +22,62 @@ export type Route =
 
 const APP_PARAMS = ['view', 'ticket', 'token'] as const;
 
-export function parseRoute(search: string): Route {
+type Where = Pick<Location, 'pathname' | 'search' | 'hash'>;
+
+function fragmentToken(hash: string): string {
+  return (new URLSearchParams(hash.replace(/^#/, '')).get('token') ?? '').trim();
+}
+
+export function parseRoute(search: string, hash = ''): Route {
   const params = new URLSearchParams(search);
   const ticket = (params.get('ticket') ?? '').trim();
-  const token = (params.get('token') ?? '').trim();
+  const token = fragmentToken(hash) || (params.get('token') ?? '').trim();
   if (ticket !== '' && token !== '') return { view: 'status', ticket, token };
-  if (params.get('view') === 'status' || params.has('ticket') || params.has('token')) {
+  if (params.get('view') === 'status' || params.has('ticket') || params.has('token') || token !== '') {
     return { view: 'lookup', ticket, token };
   }
   return { view: 'form' };
 }
 
-/** A same-document href (path + query) for a route, keeping the host page's own parameters. */
+/** A same-document href for a route, keeping the host page's own query parameters. */
 export function hrefFor(route: Route, location: Pick<Location, 'pathname' | 'search'> = window.location): string {
   const params = new URLSearchParams(location.search);
   for (const name of APP_PARAMS) params.delete(name);
   if (route.view === 'status') {
     params.set('ticket', route.ticket);
-    params.set('token', route.token);
   } else if (route.view === 'lookup') {
     params.set('view', 'status');
     if (route.ticket !== '') params.set('ticket', route.ticket);
   }
   const query = params.toString();
-  return `${location.pathname}${query === '' ? '' : `?${query}`}`;
+  const fragment = route.view === 'status' ? `#${new URLSearchParams({ token: route.token }).toString()}` : '';
+  return `${location.pathname}${query === '' ? '' : `?${query}`}${fragment}`;
 }
 
 export function statusHref(ticket: string, token: string): string {
   return hrefFor({ view: 'status', ticket, token });
+}
+
+/**
+ * The href an old-style link (`?token=…`) should have now: the token moved
+ * into the fragment, or null when there is nothing to move.
+ */
+export function withTokenInFragment(location: Where): string | null {
+  const params = new URLSearchParams(location.search);
+  const legacy = (params.get('token') ?? '').trim();
+  if (!params.has('token')) return null;
+  params.delete('token');
+  const fragment = new URLSearchParams(location.hash.replace(/^#/, ''));
+  if (!fragment.get('token') && legacy !== '') fragment.set('token', legacy);
+  const query = params.toString();
+  const hash = fragment.toString();
+  return `${location.pathname}${query === '' ? '' : `?${query}`}${hash === '' ? '' : `#${hash}`}`;
+}
+
+/** Moves a `?token=` into the fragment in place, so it leaves the address bar's query. */
+function moveTokenToFragment(): void {
+  const href = withTokenInFragment(window.location);
+  if (href !== null) window.history.replaceState(window.history.state, '', href);
 }
 
 const NAVIGATE_EVENT = 'fte:navigate';
@@ -55,16 +87,23 @@ export function navigate(href: string): void {
   window.dispatchEvent(new Event(NAVIGATE_EVENT));
 }
 
+function currentRoute(): Route {
+  moveTokenToFragment();
+  return parseRoute(window.location.search, window.location.hash);
+}
+
 export function useRoute(): Route {
-  const [search, setSearch] = useState(() => window.location.search);
+  const [route, setRoute] = useState(currentRoute);
   useEffect(() => {
-    const update = () => setSearch(window.location.search);
+    const update = () => setRoute(currentRoute());
     window.addEventListener('popstate', update);
+    window.addEventListener('hashchange', update);
     window.addEventListener(NAVIGATE_EVENT, update);
     return () => {
       window.removeEventListener('popstate', update);
+      window.removeEventListener('hashchange', update);
       window.removeEventListener(NAVIGATE_EVENT, update);
     };
   }, []);
-  return parseRoute(search);
+  return route;
 }

@@ -2,7 +2,7 @@ import { act, render, screen, within } from '@testing-library/react';
 import userEvent from '@testing-library/user-event';
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import type { Ticket, TicketMessage } from '../api';
-import { callInit, callJson, callUrl, deferred, jsonResponse, stubFetch, type FetchMock } from '../test/helpers';
+import { callAuthorization, callInit, callJson, callUrl, deferred, jsonResponse, stubFetch, type FetchMock } from '../test/helpers';
 import { NOT_FOUND_MESSAGE, StatusChecker } from './StatusChecker';
 
 const CUSTOMER_FIRST: TicketMessage = {
@@ -110,7 +110,8 @@ describe('StatusChecker', () => {
       expect(screen.getByText(/Loading your ticket/)).toBeInTheDocument();
       await settle();
 
-      expect(callUrl(fetch, 0)).toBe('/api/v1/tickets/TKT-0001?token=secret-token');
+      expect(callUrl(fetch, 0)).toBe('/api/v1/tickets/TKT-0001');
+      expect(callAuthorization(fetch, 0)).toBe('Bearer secret-token');
       expect(screen.getByTestId('ticket-status')).toHaveTextContent('Answered');
       expect(screen.getByRole('heading', { name: 'Ticket TKT-0001' })).toBeInTheDocument();
       expect(screen.getByText('Invoice is wrong')).toBeInTheDocument();
@@ -123,11 +124,20 @@ describe('StatusChecker', () => {
       expect(within(messages[1] as HTMLElement).getByText('Northwind Cloud Support')).toBeInTheDocument();
     });
 
-    it('encodes the ticket number and token in the request URL', async () => {
+    it('encodes the ticket number in the URL and sends the token only as a bearer token', async () => {
       const fetch = serve([answered()]);
       render(<StatusChecker ticketNumber="TKT 1/2" token="a+b&c=d" apiBase="https://support.example.com/" />);
       await settle();
-      expect(callUrl(fetch, 0)).toBe('https://support.example.com/api/v1/tickets/TKT%201%2F2?token=a%2Bb%26c%3Dd');
+      expect(callUrl(fetch, 0)).toBe('https://support.example.com/api/v1/tickets/TKT%201%2F2');
+      expect(callAuthorization(fetch, 0)).toBe('Bearer a+b&c=d');
+    });
+
+    it('treats a token no header can carry as a wrong token, without asking the server', async () => {
+      const fetch = serve([answered()]);
+      render(<StatusChecker ticketNumber="TKT-0001" token="tök en" />);
+      await settle();
+      expect(fetch).not.toHaveBeenCalled();
+      expect(screen.getByRole('alert')).toHaveTextContent(NOT_FOUND_MESSAGE);
     });
 
     it('shows messages in chronological order even if the server lists them otherwise', async () => {
@@ -314,7 +324,8 @@ describe('StatusChecker', () => {
       await settle();
 
       const postIndex = gets.mock.calls.findIndex(([, init]) => init?.method === 'POST');
-      expect(callUrl(gets, postIndex)).toBe('/api/v1/tickets/TKT-0001/messages?token=t');
+      expect(callUrl(gets, postIndex)).toBe('/api/v1/tickets/TKT-0001/messages');
+      expect(callAuthorization(gets, postIndex)).toBe('Bearer t');
       expect(callInit(gets, postIndex).headers).toMatchObject({ 'Content-Type': 'application/json' });
       expect(callJson(gets, postIndex)).toEqual({ message: 'Thanks! When will I see it?' });
       expect(screen.getByLabelText('Add a reply')).toHaveValue('');

@@ -253,7 +253,7 @@ describe('SupportForm', () => {
       await user.click(sendButton());
       expect(await screen.findByTestId('ticket-number')).toHaveTextContent('TKT-0001');
       const link = screen.getByTestId('status-link');
-      expect(link).toHaveAttribute('href', '/?ticket=TKT-0001&token=secret-token');
+      expect(link).toHaveAttribute('href', '/?ticket=TKT-0001#token=secret-token');
       expect(screen.getByRole('heading', { name: /Thanks, Ana/ })).toHaveFocus();
       expect(screen.queryByRole('button', { name: 'Send message' })).not.toBeInTheDocument();
     });
@@ -266,7 +266,7 @@ describe('SupportForm', () => {
       render(<SupportForm />);
       await fillValidForm(user);
       await user.click(sendButton());
-      expect(await screen.findByTestId('status-link')).toHaveAttribute('href', '/?ticket=TKT-0042&token=from-url');
+      expect(await screen.findByTestId('status-link')).toHaveAttribute('href', '/?ticket=TKT-0042#token=from-url');
     });
 
     it('lets the customer start a new, empty request after success', async () => {

@@ -46,6 +46,12 @@ export function callInit(mock: FetchMock, index: number): RequestInit {
   return call[1] ?? {};
 }
 
+/** The `Authorization` header a call sent, or undefined. */
+export function callAuthorization(mock: FetchMock, index: number): string | undefined {
+  const headers = callInit(mock, index).headers as Record<string, string> | undefined;
+  return headers?.Authorization;
+}
+
 export function callJson(mock: FetchMock, index: number): unknown {
   return JSON.parse(String(callInit(mock, index).body));
 }
