@@ -10,12 +10,14 @@ import http.server
 import re
 import shutil
 import threading
+import urllib.parse
 from collections.abc import Iterator
 from pathlib import Path
 
+import httpx
 import pytest
 from axe_playwright_python.sync_playwright import Axe
-from playwright.sync_api import Browser, Page, expect, sync_playwright
+from playwright.sync_api import Browser, ConsoleMessage, Page, Request, expect, sync_playwright
 
 from tests.e2e.conftest import DevStack
 
@@ -48,10 +50,19 @@ def browser() -> Iterator[Browser]:
 
 @pytest.fixture
 def page(browser: Browser) -> Iterator[Page]:
+    """A page that fails its test if the Content-Security-Policy blocked anything on it."""
     context = browser.new_context(viewport={"width": 1280, "height": 900})
     page = context.new_page()
+    refused: list[str] = []
+
+    def on_console(message: ConsoleMessage) -> None:
+        if "Content Security Policy" in message.text:
+            refused.append(message.text)
+
+    page.on("console", on_console)
     yield page
     context.close()
+    assert refused == [], f"the page's CSP blocked something: {refused}"
 
 
 def _screenshot(page: Page, name: str) -> Path:
@@ -175,3 +186,64 @@ def test_the_form_embedded_in_another_site_submits_across_origins(
         _screenshot(page, "8-embedded-in-another-site")
     finally:
         shop.shutdown()
+
+
+def _new_ticket(api: httpx.Client, email: str) -> tuple[str, str]:
+    response = api.post(
+        "/api/v1/support/form",
+        json={
+            "name": "Ada",
+            "email": email,
+            "subject": "Token links",
+            "message": "Is my link safe?",
+        },
+    )
+    assert response.status_code == 202, response.text
+    return response.json()["ticket_number"], response.json()["access_token"]
+
+
+def _ticket_requests(page: Page) -> list[Request]:
+    requests: list[Request] = []
+    page.on("request", lambda r: requests.append(r) if "/api/v1/tickets/" in r.url else None)
+    return requests
+
+
+def test_the_page_is_served_with_a_strict_policy(page: Page, dev_stack: DevStack) -> None:
+    response = page.goto(dev_stack.url + "/")
+    assert response is not None
+    csp = response.headers["content-security-policy"]
+    assert "script-src 'self'" in csp and "unsafe-inline" not in csp
+    assert "frame-ancestors 'self'" in csp
+    assert response.headers["x-content-type-options"] == "nosniff"
+    assert response.headers["referrer-policy"] == "no-referrer"
+    expect(page.get_by_role("button", name="Send message")).to_be_visible()
+
+
+@pytest.mark.parametrize("link", ["new", "old"])
+def test_a_ticket_link_keeps_its_token_out_of_every_request(
+    page: Page, dev_stack: DevStack, api: httpx.Client, link: str
+) -> None:
+    """A new link has the token in the fragment; an old ``?token=`` one is moved there."""
+    number, token = _new_ticket(api, f"ada.{link}-link@example.com")
+    quoted = urllib.parse.quote(token, safe="")
+    url = (
+        f"/?ticket={number}#token={quoted}"
+        if link == "new"
+        else f"/?ticket={number}&token={quoted}"
+    )
+    requests = _ticket_requests(page)
+    page.goto(dev_stack.url + url)
+    expect(page.get_by_role("heading", name=f"Ticket {number}")).to_be_visible()
+    expect(page.get_by_test_id("ticket-status")).to_be_visible(timeout=15_000)
+
+    address = urllib.parse.urlsplit(page.url)
+    assert urllib.parse.parse_qs(address.query) == {"ticket": [number]}
+    assert urllib.parse.parse_qs(address.fragment) == {"token": [token]}
+    assert requests, "the page never asked for the ticket"
+    for request in requests:
+        assert token not in request.url
+        assert request.headers.get("authorization") == f"Bearer {token}"
+        assert not request.headers.get("referer")  # Referrer-Policy: no-referrer
+    if link == "old":  # the address with the token in the query is gone from the history
+        page.go_back()
+        assert token not in urllib.parse.urlsplit(page.url).query
