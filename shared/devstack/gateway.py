@@ -167,6 +167,15 @@ async def _limited(chunks: AsyncIterator[bytes]) -> AsyncIterator[bytes]:
             yield chunk
 
 
+async def _relay(upstream: httpx.Response) -> AsyncIterator[bytes]:
+    """The backend's body as it comes (still encoded), its connection released however it ends."""
+    try:
+        async for chunk in upstream.aiter_raw():
+            yield chunk
+    finally:
+        await upstream.aclose()
+
+
 def _modify(headers: MutableHeaders, modifier: HeaderModifier | None) -> None:
     """Apply a rule's ``ResponseHeaderModifier``: remove, then set, then add."""
     if modifier is None:
@@ -212,7 +221,8 @@ def create_app(
 
     async def _forward(request: Request, base_url: str, backend: str) -> Response:
         target = request.scope["raw_path"].decode("latin-1")
-        query = f"?{request.scope['query_string'].decode('latin-1')}" if request.url.query else ""
+        raw_query: bytes = request.scope["query_string"]
+        query = f"?{raw_query.decode('latin-1')}" if raw_query else ""
         headers = {k: v for k, v in request.headers.items() if k.lower() not in NOT_FORWARDED}
         try:
             outgoing = client.build_request(
@@ -229,7 +239,7 @@ def create_app(
         except httpx.HTTPError:
             return _problem(503, f"{backend} is not reachable")
         return StreamingResponse(
-            upstream.aiter_raw(),
+            _relay(upstream),
             status_code=upstream.status_code,
             headers=_upstream_headers(upstream.headers),
             background=BackgroundTask(upstream.aclose),
