@@ -35,6 +35,20 @@ class Settings(BaseSettings):
     max_redeliveries: int = 3
     relay_batch_size: int = 500
     outbox_retention_seconds: float = 7 * 86400.0
+    # Rate limits per client address (per ticket for follow-ups), per replica: per minute and
+    # at once. A failed ticket lookup (a wrong token) costs from its own, much smaller, bucket.
+    forms_per_minute: float = 30.0
+    forms_burst: int = 10
+    follow_ups_per_minute: float = 20.0
+    follow_ups_burst: int = 10
+    lookups_per_minute: float = 120.0
+    lookups_burst: int = 30
+    failed_lookups_per_minute: float = 10.0
+    failed_lookups_burst: int = 10
+    # Agent runs for the whole system (every replica): what a burst may cost. Over it, messages
+    # wait their turn (in Kafka and in the runner), they are not dropped. 0: no cap.
+    agent_runs_per_minute: float = 600.0
+    agent_runs_burst: int = 20
     idempotency_retention_seconds: float = 86400.0
     history_limit: int = 20
     kb_search_limit: int = 3

@@ -21,6 +21,7 @@ from shared.devstack.broker import ensure_topics, start_tansu
 from shared.devstack.postgres import start_postgres, stop_postgres
 from shared.kb.ingest import ingest_directory
 from shared.publisher import close_producer
+from shared.throttle import limits, unthrottled
 
 TEMPLATE = "fte_template"
 KB_TEMPLATE = "fte_template_kb"
@@ -102,11 +103,15 @@ async def app_env(
     monkeypatch.setenv("DATABASE_URL", database_url)
     monkeypatch.setenv("KAFKA_BOOTSTRAP_SERVERS", kafka)
     monkeypatch.delenv("OPENAI_API_KEY", raising=False)
+    for name, value in unthrottled().items():  # the throttling tests set their own
+        monkeypatch.setenv(name, value)
     get_settings.cache_clear()
+    limits.cache_clear()
     yield database_url
     await close_pool()
     await close_producer()
     get_settings.cache_clear()
+    limits.cache_clear()
 
 
 @pytest.fixture

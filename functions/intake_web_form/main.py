@@ -12,6 +12,7 @@ from functions_framework.aio import http
 from starlette.requests import Request
 from starlette.responses import JSONResponse
 
+from shared import throttle
 from shared.http_api import (
     BadRequest,
     bearer_or_query_token,
@@ -41,7 +42,9 @@ async def _receive(request: Request) -> Receipt:
     key = idempotency_key(request)
     follow_up = FOLLOW_UP_PATH.match(request.url.path)
     if follow_up:
-        message = await read_json(request, FollowUp)
         number = follow_up["number"].upper()
+        throttle.take("follow_ups", number, "messages on this ticket")
+        message = await read_json(request, FollowUp)
         return await submit_follow_up(number, bearer_or_query_token(request), message, key)
+    throttle.take("forms", throttle.client_of(request), "new tickets from your address")
     return await submit_form(await read_json(request, SupportForm), key)

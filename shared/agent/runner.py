@@ -7,6 +7,7 @@ import logging
 import time
 from dataclasses import dataclass
 
+import asyncpg
 from agents import InputGuardrailTripwireTriggered, Model, RunConfig, Runner
 from cloudevents.http import CloudEvent
 
@@ -20,7 +21,7 @@ from shared.agent.models import model_name, select_model
 from shared.agent.rules import load_rules
 from shared.agent.support_agent import build_agent
 from shared.config import get_settings
-from shared.db import agent_metrics, get_pool, processed_events
+from shared.db import agent_capacity, agent_metrics, get_pool, processed_events
 from shared.db.processed_events import ANSWER
 from shared.relay import publish_committed
 
@@ -62,6 +63,7 @@ async def handle_message(event: CloudEvent) -> Outcome:
     if await processed_events.is_claimed(pool, ANSWER, event_id):
         log.info("event %s already answered", event_id)
         return Outcome(duplicate=True)
+    await _wait_for_capacity(pool)
     started = time.perf_counter()
     turn = await start_turn(pool, event_id, message, load_rules().max_kb_searches)
     await _run_agent(turn)
@@ -102,6 +104,32 @@ async def handle_message(event: CloudEvent) -> Outcome:
         top_passage=turn.top_passage,
         latency_ms=latency_ms,
     )
+
+
+class Overloaded(RuntimeError):
+    """No agent run free in time: answered 5xx, so the delivery retries it later."""
+
+
+async def _wait_for_capacity(pool: asyncpg.Pool) -> None:
+    """Wait for a run from the system-wide budget (AGENT_RUNS_PER_MINUTE), within the bound.
+
+    The message waits its turn here, and the ones behind it wait in Kafka: a burst is spread
+    out, not dropped. What still finds no run when the handler's time is nearly up is retried.
+    """
+    settings = get_settings()
+    if settings.agent_runs_per_minute <= 0:
+        return
+    rate = settings.agent_runs_per_minute / 60.0
+    bound = max(0.0, settings.handler_timeout_seconds - settings.model_timeout_seconds - 5.0)
+    deadline = time.monotonic() + bound
+    while True:
+        async with pool.acquire() as conn:
+            waiting = await agent_capacity.take(conn, rate, settings.agent_runs_burst)
+        if waiting == 0.0:
+            return
+        if time.monotonic() + waiting > deadline:
+            raise Overloaded(f"no agent run free within {bound:.0f}s")
+        await asyncio.sleep(waiting)
 
 
 async def _run_agent(turn: TurnContext) -> None:

@@ -224,6 +224,9 @@ def create_app(
         raw_query: bytes = request.scope["query_string"]
         query = f"?{raw_query.decode('latin-1')}" if raw_query else ""
         headers = {k: v for k, v in request.headers.items() if k.lower() not in NOT_FORWARDED}
+        if request.client:  # as a gateway does: the backends see who asked (rate limits)
+            hops = [request.headers.get("x-forwarded-for"), request.client.host]
+            headers["x-forwarded-for"] = ", ".join(h for h in hops if h)
         try:
             outgoing = client.build_request(
                 request.method,

@@ -14,6 +14,7 @@ import httpx
 import pytest
 
 from shared.devstack.ports import free_port
+from shared.throttle import unthrottled
 
 REPO = Path(__file__).resolve().parents[2]
 READY_LINE = "Press Ctrl-C to stop."
@@ -72,9 +73,13 @@ def wait_for(check: object, timeout: float, what: str) -> object:
     raise AssertionError(f"timed out after {timeout}s waiting for {what}")
 
 
+#: Every test here is one client address; the rate limits have tests of their own.
+UNTHROTTLED = tuple(arg for k, v in unthrottled().items() for arg in ("--set", f"{k}={v}"))
+
+
 @pytest.fixture(scope="session")
 def dev_stack(tmp_path_factory: pytest.TempPathFactory) -> Iterator[DevStack]:
-    stack = start_dev(tmp_path_factory.mktemp("e2e") / "data")
+    stack = start_dev(tmp_path_factory.mktemp("e2e") / "data", extra_args=UNTHROTTLED)
     yield stack
     stack.stop()
 

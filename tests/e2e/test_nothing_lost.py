@@ -19,7 +19,7 @@ import pytest
 from events.envelope import derived_id
 from shared.devstack.ports import free_port
 from shared.devstack.stack import Stack
-from tests.e2e.conftest import DevStack, start_dev, wait_for
+from tests.e2e.conftest import UNTHROTTLED, DevStack, start_dev, wait_for
 
 pytestmark = pytest.mark.e2e
 
@@ -64,7 +64,7 @@ def test_an_accented_address_and_the_next_form_are_both_answered_with_no_restart
 
 def test_ctrl_c_in_a_burst_then_a_restart_answers_every_accepted_message(tmp_path: Path) -> None:
     """Accepted before the stop is answered after the restart, though the broker's log is gone."""
-    args = ("--ping-every", "1", "--set", "REDELIVER_AFTER_SECONDS=5")
+    args = ("--ping-every", "1", "--set", "REDELIVER_AFTER_SECONDS=5", *UNTHROTTLED)
     first = start_dev(tmp_path / "data", extra_args=args)
     accepted: list[dict[str, Any]] = []
 

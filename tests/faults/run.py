@@ -29,6 +29,7 @@ import asyncpg
 from events.envelope import derived_id
 from shared.devstack.ports import free_port
 from shared.devstack.stack import Stack
+from shared.throttle import unthrottled
 from tests.faults.load import Load
 
 FAULTS = (
@@ -41,7 +42,7 @@ FAULTS = (
     "outage agent-runner",  # down for longer than its retries: what was in flight is dead-lettered
 )
 # Shorter than the manifests' two minutes, so what a fault lost is redelivered within the run.
-SETTINGS = {"REDELIVER_AFTER_SECONDS": "20"}
+SETTINGS = {"REDELIVER_AFTER_SECONDS": "20", **unthrottled()}  # the load is one address
 MIN_GAP, MAX_GAP = 2.0, 8.0  # seconds between two faults: never piled up, never far apart
 
 
