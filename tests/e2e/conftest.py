@@ -11,6 +11,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import httpx
+import psutil
 import pytest
 
 from shared.devstack.ports import free_port
@@ -25,6 +26,19 @@ class DevStack:
     url: str
     process: subprocess.Popen[str]
     output: Path
+    data_dir: Path
+
+    @property
+    def logs(self) -> list[Path]:
+        """What every process of the stack wrote, and what ``fte dev`` printed."""
+        return [*sorted((self.data_dir / "logs").glob("*.log")), self.output]
+
+    def process_named(self, name: str) -> psutil.Process:
+        """The stack's child running ``name`` (a function's target, or a devstack module)."""
+        for child in psutil.Process(self.process.pid).children(recursive=True):
+            if any(name in part for part in child.cmdline()):
+                return child
+        raise LookupError(name)
 
     def stop(self, timeout: float = 60) -> int:
         self.process.send_signal(signal.SIGINT)
@@ -59,7 +73,7 @@ def start_dev(data_dir: Path, timeout: float = 180, extra_args: Sequence[str] = 
             process.kill()
             raise RuntimeError(f"fte dev did not start:\n{output.read_text()}")
         time.sleep(0.2)
-    return DevStack(f"http://127.0.0.1:{port}", process, output)
+    return DevStack(f"http://127.0.0.1:{port}", process, output, data_dir)
 
 
 def wait_for(check: object, timeout: float, what: str) -> object:
