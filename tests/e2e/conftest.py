@@ -9,6 +9,7 @@ import time
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 import httpx
 import psutil
@@ -74,6 +75,22 @@ def start_dev(data_dir: Path, timeout: float = 180, extra_args: Sequence[str] = 
             raise RuntimeError(f"fte dev did not start:\n{output.read_text()}")
         time.sleep(0.2)
     return DevStack(f"http://127.0.0.1:{port}", process, output, data_dir)
+
+
+def delivered_answers(api: httpx.Client, receipt: dict[str, Any]) -> list[dict[str, Any]] | None:
+    """The agent's delivered messages on the receipt's ticket, or None while there is none."""
+    response = api.get(
+        f"/api/v1/tickets/{receipt['ticket_number']}",
+        headers={"authorization": f"Bearer {receipt['access_token']}"},
+    )
+    if response.status_code != 200:
+        return None
+    delivered = [
+        m
+        for m in response.json()["messages"]
+        if m["role"] == "agent" and m["delivery_status"] == "delivered"
+    ]
+    return delivered or None
 
 
 def wait_for(check: object, timeout: float, what: str) -> object:

@@ -4,30 +4,14 @@ from __future__ import annotations
 
 import concurrent.futures
 from collections.abc import Iterator
-from typing import Any
 
 import httpx
 import pytest
 
-from tests.e2e.conftest import DevStack, start_dev, wait_for
+from tests.e2e.conftest import DevStack, delivered_answers, start_dev, wait_for
 
 pytestmark = pytest.mark.e2e
 MEMORY_BOUND = 32 * 1024 * 1024  # bytes a process may grow by while a 100 MB body is refused
-
-
-def _answer(api: httpx.Client, receipt: dict[str, Any]) -> list[dict[str, Any]] | None:
-    number = receipt["ticket_number"]
-    response = api.get(
-        f"/api/v1/tickets/{number}", headers={"authorization": f"Bearer {receipt['access_token']}"}
-    )
-    if response.status_code != 200:
-        return None
-    delivered = [
-        m
-        for m in response.json()["messages"]
-        if m["role"] == "agent" and m["delivery_status"] == "delivered"
-    ]
-    return delivered or None
 
 
 @pytest.fixture(scope="module")
@@ -93,7 +77,9 @@ def test_a_nul_a_100_mb_body_and_200_rapid_forms_cost_no_message_and_little_memo
         assert len(accepted) < 50  # the burst was throttled, not queued unbounded
         for receipt in accepted:
             wait_for(
-                lambda r=receipt: _answer(api, r), 90, f"an answer on {receipt['ticket_number']}"
+                lambda r=receipt: delivered_answers(api, r),
+                90,
+                f"an answer on {receipt['ticket_number']}",
             )
 
 
@@ -109,7 +95,7 @@ def test_no_log_line_holds_an_address_a_phone_a_name_a_message_or_a_token(
     }
     with httpx.Client(base_url=dev_stack.url, timeout=30) as api:
         receipt = api.post("/api/v1/support/form", json=identifiers).json()
-        wait_for(lambda: _answer(api, receipt), 60, "the answer")
+        wait_for(lambda: delivered_answers(api, receipt), 60, "the answer")
         follow_up = api.post(
             f"/api/v1/tickets/{receipt['ticket_number']}/messages",
             headers={"authorization": f"Bearer {receipt['access_token']}"},
@@ -117,7 +103,7 @@ def test_no_log_line_holds_an_address_a_phone_a_name_a_message_or_a_token(
         )
         assert follow_up.status_code == 202
         api.get(f"/api/v1/tickets/{receipt['ticket_number']}", params={"token": "a-wrong-token"})
-        wait_for(lambda: len(_answer(api, receipt) or []) == 2, 60, "the second answer")
+        wait_for(lambda: len(delivered_answers(api, receipt) or []) == 2, 60, "the second answer")
     secrets = [
         *identifiers.values(),
         "zebedee",

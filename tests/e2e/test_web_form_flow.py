@@ -9,7 +9,7 @@ import httpx
 import psutil
 import pytest
 
-from tests.e2e.conftest import DevStack, start_dev, wait_for
+from tests.e2e.conftest import UNTHROTTLED, DevStack, start_dev, wait_for
 
 pytestmark = pytest.mark.e2e
 
@@ -75,7 +75,7 @@ def test_health_reports_database_broker_and_model(api: httpx.Client) -> None:
 
 
 def test_ctrl_c_stops_every_process_and_a_restart_keeps_the_data(tmp_path: Path) -> None:
-    first = start_dev(tmp_path / "data")
+    first = start_dev(tmp_path / "data", extra_args=UNTHROTTLED)
     children = psutil.Process(first.process.pid).children(recursive=True)
     with httpx.Client(base_url=first.url, timeout=30) as api:
         receipt = api.post("/api/v1/support/form", json=FORM).json()
@@ -86,7 +86,7 @@ def test_ctrl_c_stops_every_process_and_a_restart_keeps_the_data(tmp_path: Path)
         c for c in children if c.is_running() and c.status() != psutil.STATUS_ZOMBIE
     ]
 
-    second = start_dev(tmp_path / "data")
+    second = start_dev(tmp_path / "data", extra_args=UNTHROTTLED)
     try:
         with httpx.Client(base_url=second.url, timeout=30) as api:
             ticket = _reply_visible(
