@@ -27,12 +27,13 @@ class Settings(BaseSettings):
     handler_timeout_seconds: float = 25.0
     # The outbox: a publish right after the commit waits this long at most; the relay publishes
     # what is still unpublished after relay_grace_seconds, and re-publishes (same id) what was
-    # not handled redeliver_after_seconds after its last publish, max_redeliveries times, then
-    # dead-letters it so the customer hears from us.
+    # not handled redeliver_after_seconds after its last publish, then after twice that, four
+    # times… up to redeliver_max_seconds: a message that is only waiting in a backlog costs a
+    # few cheap duplicates, never an apology; one whose records were lost comes back.
     publish_timeout_seconds: float = 2.0
     relay_grace_seconds: float = 5.0
     redeliver_after_seconds: float = 120.0
-    max_redeliveries: int = 3
+    redeliver_max_seconds: float = 3600.0
     relay_batch_size: int = 500
     outbox_retention_seconds: float = 7 * 86400.0
     # Rate limits per client address (per ticket for follow-ups), per replica: per minute and

@@ -9,7 +9,6 @@ on it, so publishing twice is always safe; publishing never is what must not hap
 from __future__ import annotations
 
 import asyncio
-import base64
 import logging
 from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass
@@ -17,13 +16,11 @@ from typing import TypeVar
 
 from cloudevents.http import CloudEvent
 
-from events import catalog
 from shared.config import get_settings
 from shared.db import get_pool, idempotency, outbox
 from shared.db.pool import Connection
 from shared.publisher import publish
 
-SOURCE = catalog.source_of("outbox-relay")
 R = TypeVar("R")
 log = logging.getLogger(__name__)
 
@@ -80,7 +77,6 @@ class SweepReport:
     settled: int = 0
     published: int = 0
     redelivered: int = 0
-    dead_lettered: int = 0
     pruned: int = 0
 
 
@@ -91,11 +87,11 @@ async def sweep() -> SweepReport:
     async with pool.acquire() as conn:
         settled = await outbox.settle(conn)
         published = await _in_transaction(conn, _publish_unpublished)
-        redelivered, dead_lettered = await _in_transaction(conn, _redeliver_overdue)
+        redelivered = await _in_transaction(conn, _redeliver_overdue)
         pruned = await outbox.prune(conn, settings.outbox_retention_seconds)
         pruned += await idempotency.prune(conn, settings.idempotency_retention_seconds)
-    report = SweepReport(settled, published, redelivered, dead_lettered, pruned)
-    if published or redelivered or dead_lettered:
+    report = SweepReport(settled, published, redelivered, pruned)
+    if published or redelivered:
         log.info("outbox sweep: %s", report)
     return report
 
@@ -113,28 +109,15 @@ async def _publish_unpublished(conn: Connection) -> int:
     return len(done)
 
 
-async def _redeliver_overdue(conn: Connection) -> tuple[int, int]:
-    """Re-publish what was not handled in time; past the last redelivery, dead-letter it."""
+async def _redeliver_overdue(conn: Connection) -> int:
+    """Re-publish, with the same ids, what its consumer has not handled in time."""
     settings = get_settings()
-    rows = await outbox.overdue(conn, settings.redeliver_after_seconds, settings.relay_batch_size)
-    records = [
-        (r.topic, r.event)
-        if r.publish_count <= settings.max_redeliveries
-        else (catalog.TOPIC_DLQ, _dead_lettered(r.event, r.publish_count))
-        for r in rows
-    ]
-    done = await _publish_in_order(records)
+    rows = await outbox.overdue(
+        conn,
+        settings.redeliver_after_seconds,
+        settings.redeliver_max_seconds,
+        settings.relay_batch_size,
+    )
+    done = await _publish_in_order([(r.topic, r.event) for r in rows])
     await outbox.mark_published(conn, done)
-    dead = sum(1 for topic, _ in records[: len(done)] if topic == catalog.TOPIC_DLQ)
-    return len(done) - dead, dead
-
-
-def _dead_lettered(event: CloudEvent, publishes: int) -> CloudEvent:
-    """The event as a dead letter, described with Knative's error extensions."""
-    reason = f"not handled after {publishes} publishes".encode()
-    attributes = {k: v for k, v in event.get_attributes().items() if k != "data"}
-    attributes |= {
-        "knativeerrordest": SOURCE,
-        "knativeerrordata": base64.b64encode(reason).decode(),
-    }
-    return CloudEvent.create(attributes, event.get_data())
+    return len(done)

@@ -78,14 +78,17 @@ async def unpublished(conn: Connection, older_than_s: float, limit: int) -> list
     return [_pending(r) for r in rows]
 
 
-async def overdue(conn: Connection, older_than_s: float, limit: int) -> list[Pending]:
-    """Published rows still unsettled ``older_than_s`` after their last publish, locked."""
+async def overdue(conn: Connection, after_s: float, at_most_s: float, limit: int) -> list[Pending]:
+    """Published rows still unsettled after their wait, locked: ``after_s`` since the first
+    publish, twice that since the second, and so on, but never more than ``at_most_s``."""
     rows = await conn.fetch(
         """SELECT topic, attributes, data, publish_count FROM outbox
            WHERE awaits IS NOT NULL AND settled_at IS NULL
-             AND published_at < now() - make_interval(secs => $1)
-           ORDER BY id LIMIT $2 FOR UPDATE SKIP LOCKED""",
-        older_than_s,
+             AND published_at < now() - make_interval(
+                   secs => least($2, $1 * power(2, greatest(publish_count - 1, 0))))
+           ORDER BY id LIMIT $3 FOR UPDATE SKIP LOCKED""",
+        after_s,
+        at_most_s,
         limit,
     )
     return [_pending(r) for r in rows]

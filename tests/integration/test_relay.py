@@ -6,7 +6,6 @@ import pytest
 from events import catalog
 from events.envelope import derived_id
 from shared.agent.runner import handle_message
-from shared.apology import handle_dead_letter
 from shared.config import get_settings
 from shared.relay import sweep
 from tests.accepted import accepted_event
@@ -17,46 +16,47 @@ from tests.kafka_reading import end_offsets, read_events
 def overdue_at_once(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("REDELIVER_AFTER_SECONDS", "30")
     monkeypatch.setenv("RELAY_GRACE_SECONDS", "0")
-    monkeypatch.setenv("MAX_REDELIVERIES", "2")
     get_settings.cache_clear()
 
 
-async def _age(db: asyncpg.Connection) -> None:
-    """As if the last publish was longer ago than the deadline."""
-    await db.execute("UPDATE outbox SET published_at = now() - interval '31 seconds'")
+async def _age(db: asyncpg.Connection, seconds: float = 31) -> None:
+    """As if the last publish was ``seconds`` ago (the deadline is 30)."""
+    await db.execute(
+        "UPDATE outbox SET published_at = now() - make_interval(secs => $1)", float(seconds)
+    )
 
 
-async def test_an_unanswered_message_is_republished_with_its_id_then_dead_lettered(
+async def test_an_unanswered_message_is_republished_with_its_id_at_growing_intervals(
     app_env: str, kafka: str, db: asyncpg.Connection, overdue_at_once: None
 ) -> None:
     event = await accepted_event()  # committed, published nowhere yet
     incoming = await end_offsets(kafka, catalog.TOPIC_INCOMING)
-    dlq = await end_offsets(kafka, catalog.TOPIC_DLQ)
 
-    reports = [await sweep()]
-    for _ in range(3):
-        await _age(db)
-        reports.append(await sweep())
-    assert [(r.published, r.redelivered, r.dead_lettered) for r in reports] == [
-        (1, 0, 0),
-        (0, 1, 0),
-        (0, 1, 0),
-        (0, 0, 1),
-    ]
+    published = await sweep()
+    await _age(db, 31)
+    second = await sweep()  # 30 s after the first publish
+    await _age(db, 31)
+    early = await sweep()  # the next waits 60 s
+    await _age(db, 61)
+    third = await sweep()
+    assert (published.published, second.redelivered, early.redelivered, third.redelivered) == (
+        1,
+        1,
+        0,
+        1,
+    )
     copies = await read_events(
         kafka, catalog.TOPIC_INCOMING, incoming, count=3, where=lambda e: e["id"] == event["id"]
     )
     assert len(copies) == 3
-    [(_, dead)] = await read_events(
-        kafka, catalog.TOPIC_DLQ, dlq, where=lambda e: e["id"] == event["id"]
-    )
-    assert dead["knativeerrordest"].endswith("/outbox-relay")
 
-    await handle_dead_letter(dead)  # the dead-letter function settles it with an apology
-    await _age(db)
-    settled = await sweep()
-    assert settled.settled == 1 and settled.dead_lettered == 0
-    assert await db.fetchval("SELECT apology_sent FROM dead_letters") is True
+    await handle_message(copies[-1][1])  # one copy is answered, the others are duplicates
+    await _age(db, 3600)
+    done = await sweep()
+    assert (done.settled, done.redelivered) == (1, 1)  # the message settles; its reply goes out
+    assert (
+        await db.fetchval("SELECT publish_count FROM outbox WHERE event_id = $1", event["id"]) == 3
+    )
 
 
 async def test_an_answered_message_is_settled_and_never_republished(
