@@ -129,7 +129,7 @@ def main() -> None:
             data_dir=Path(tmp),
             port=free_port(),
             durable_broker=not args.memory_broker,
-            env=unthrottled(),  # every request comes from this one address
+            env=unthrottled() | {"AGENT_RUNS_PER_MINUTE": "0"},  # one address; raw agent speed
             log=lambda m: print(m, file=sys.stderr),
         )
         stack.start()
