@@ -204,6 +204,49 @@ def _dlq(args: argparse.Namespace) -> int:
     return asyncio.run(run())
 
 
+def _try_email(args: argparse.Namespace) -> int:
+    from shared.devstack import trying
+
+    try:
+        dropped = trying.send_email(
+            args.data_dir,
+            sender=args.sender,
+            body=args.body,
+            subject=args.subject,
+            thread=args.thread,
+            name=args.name,
+        )
+    except (trying.NotRunning, ValueError) as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 1
+    print(f"Delivered to the support inbox: message {dropped['id']}, thread {dropped['thread_id']}")
+    print(f"(continue this thread with --thread {dropped['thread_id']})")
+    if args.wait <= 0:
+        return 0
+    print(f"Waiting up to {args.wait:g}s for the answer…", flush=True)
+    reply = trying.wait_for_reply(args.data_dir, dropped["message_id"], args.wait)
+    if reply is None:
+        print("No answer yet; see `fte try outbox --channel email` later.", file=sys.stderr)
+        return 1
+    print(trying.describe(reply))
+    return 0
+
+
+def _try_outbox(args: argparse.Namespace) -> int:
+    from shared.devstack import trying
+
+    try:
+        sent = trying.sent_mail(args.data_dir)
+    except trying.NotRunning as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 1
+    for mail in sent:
+        print(trying.outbox_line(mail) if args.json else trying.describe(mail) + "\n")
+    if not sent and not args.json:
+        print("Nothing sent yet.")
+    return 0
+
+
 def _eval(args: argparse.Namespace) -> int:
     from shared.evaluation.run import run_eval
 
@@ -290,6 +333,31 @@ def build_parser() -> argparse.ArgumentParser:
         "--json", action="store_true", help="end with one line of JSON with the figures"
     )
     ev.set_defaults(run=_eval)
+
+    try_ = commands.add_parser(
+        "try", help="talk to the running dev stack as a customer would"
+    ).add_subparsers(dest="try_command", required=True)
+    email = try_.add_parser("email", help="send a mail to the support inbox; print the answer")
+    email.add_argument("--from", dest="sender", required=True, help="the customer's address")
+    email.add_argument("--body", required=True)
+    email.add_argument("--subject", default="", help="default: Re: the thread's subject")
+    email.add_argument("--thread", help="a thread id printed earlier: answer in that thread")
+    email.add_argument("--name", help="the customer's display name")
+    email.add_argument(
+        "--wait", type=float, default=30.0, help="seconds to wait for the answer (0: do not)"
+    )
+    email.set_defaults(run=_try_email)
+    outbox = try_.add_parser("outbox", help="what the stack sent on a channel")
+    outbox.add_argument("--channel", choices=["email"], default="email")
+    outbox.add_argument("--json", action="store_true", help="one JSON object per sent message")
+    outbox.set_defaults(run=_try_outbox)
+    for command in (email, outbox):
+        command.add_argument(
+            "--data-dir",
+            type=Path,
+            default=DEFAULT_DATA_DIR,
+            help="the running stack's data folder (default .fte/)",
+        )
     return parser
 
 

@@ -56,6 +56,31 @@ class Settings(BaseSettings):
     # Cosine cut-off for a passage to count as an answer. Correct sections of the sample tickets
     # score 0.31-0.85 (median 0.60); off-topic questions up to 0.33: 0.30 favours answering.
     kb_min_similarity: float = 0.30
+    # The email channel: the support mailbox and how to reach it. Credentials (an OAuth client
+    # with a refresh token, or a service account with domain-wide delegation) come from Secrets.
+    gmail_address: str = ""
+    support_name: str = "Northwind Cloud Support"  # the display name replies are sent as
+    # Signs the status-page link a ticket's email replies carry (a Secret); unset: no link.
+    status_link_key: str | None = None
+    gmail_client_id: str | None = None
+    gmail_client_secret: str | None = None
+    gmail_refresh_token: str | None = None
+    gmail_service_account_file: str | None = None
+    gmail_api_endpoint: str = "https://gmail.googleapis.com"
+    google_token_uri: str = "https://oauth2.googleapis.com/token"
+    gmail_request_timeout_seconds: float = 10.0
+    # Pub/Sub: the topic Gmail publishes to, and what a genuine push to us carries: the
+    # audience set on the push subscription (default: our public webhook URL) and the
+    # subscription's service account. Google's certificates verify the push token.
+    gmail_pubsub_topic: str = ""
+    gmail_push_audience: str = ""
+    gmail_push_service_account: str = ""
+    google_certs_url: str = "https://www.googleapis.com/oauth2/v1/certs"
+    # One push reads at most this many new messages (the next push reads on); a history id
+    # Gmail no longer keeps is replaced by reading this many of the newest inbox messages.
+    gmail_sync_max_messages: int = 50
+    # Health warns when Gmail's watch (7 days) lapses within this; the renewal runs daily.
+    gmail_watch_warn_seconds: float = 2 * 86400.0
 
 
 @lru_cache(maxsize=1)

@@ -3,11 +3,13 @@
 from __future__ import annotations
 
 import asyncio
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from shared.agent.models import configured_model_name
-from shared.config import get_settings
-from shared.db import get_pool
+from shared.config import Settings, get_settings
+from shared.db import get_pool, gmail_mailboxes
+from shared.db.pool import Queryable
 from shared.publisher import broker_reachable
 
 
@@ -19,11 +21,39 @@ async def database_reachable(timeout: float = 2.0) -> bool:
         return False
 
 
+async def watch_health(db: Queryable, settings: Settings) -> dict[str, Any] | None:
+    """The watch's state for health: None when no mailbox is configured."""
+    if not settings.gmail_address:
+        return None
+    mailbox = await gmail_mailboxes.get(db, settings.gmail_address)
+    if mailbox.watch_expires_at is None:
+        return {"status": "not_watching", "expires_at": None}
+    left = mailbox.watch_expires_at - datetime.now(UTC)
+    if left <= timedelta(0):
+        status = "lapsed"
+    elif left <= timedelta(seconds=settings.gmail_watch_warn_seconds):
+        status = "lapsing"
+    else:
+        status = "ok"
+    return {"status": status, "expires_at": mailbox.watch_expires_at.isoformat()}
+
+
+async def email_watch() -> dict[str, Any] | None:
+    """Gmail's push watch, when an email channel is configured; a lapsed one pushes nothing."""
+    try:
+        return await asyncio.wait_for(watch_health(await get_pool(), get_settings()), 2.0)
+    except Exception:
+        return {"status": "unknown", "expires_at": None}
+
+
 async def health() -> tuple[bool, dict[str, Any]]:
     database, broker = await asyncio.gather(database_reachable(), broker_reachable())
     healthy = database and broker
-    return healthy, {
+    body: dict[str, Any] = {
         "status": "ok" if healthy else "degraded",
         "checks": {"database": "ok" if database else "down", "broker": "ok" if broker else "down"},
         "model": configured_model_name(get_settings()),
     }
+    if database and (watch := await email_watch()) is not None:
+        body["gmail_watch"] = watch  # reported, not a failure: mail waits in Gmail meanwhile
+    return healthy, body

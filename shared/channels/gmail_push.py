@@ -19,6 +19,7 @@ from typing import Any, NamedTuple
 from google.auth.transport.requests import Request
 from google.oauth2 import id_token
 
+WEBHOOK_PATH = "/api/v1/webhooks/gmail"  # where Pub/Sub pushes (the subscription's endpoint)
 GOOGLE_ISSUERS = frozenset({"accounts.google.com", "https://accounts.google.com"})
 GOOGLE_CERTS_URL = "https://www.googleapis.com/oauth2/v1/certs"
 CLOCK_SKEW_SECONDS = 10

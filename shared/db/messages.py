@@ -68,6 +68,24 @@ async def mark_delivered(
     return status.endswith(" 1")
 
 
+async def answered(db: Queryable, reply_id: UUID) -> UUID | None:
+    """The customer message an outbound message answers."""
+    answered_id = await db.fetchval("SELECT in_reply_to FROM messages WHERE id = $1", reply_id)
+    return answered_id if isinstance(answered_id, UUID) else None
+
+
+async def start_sending(db: Queryable, message_id: UUID) -> bool:
+    """Note that sending begins; True when an earlier attempt had begun too (it may have sent)."""
+    started_before = await db.fetchval(
+        """UPDATE messages m SET send_started_at = now()
+           FROM (SELECT id, send_started_at FROM messages WHERE id = $1 FOR UPDATE) earlier
+           WHERE m.id = earlier.id
+           RETURNING earlier.send_started_at IS NOT NULL""",
+        message_id,
+    )
+    return bool(started_before)
+
+
 async def mark_failed(conn: Connection, message_id: UUID) -> None:
     await conn.execute(
         "UPDATE messages SET delivery_status = 'failed' WHERE id = $1 AND direction = 'outbound'",

@@ -71,6 +71,11 @@ async def get_by_number(conn: Queryable, ticket_number: str) -> Ticket | None:
     return Ticket.from_row(row) if row else None
 
 
+async def get(conn: Queryable, ticket_id: UUID) -> Ticket | None:
+    row = await conn.fetchrow(f"SELECT {_COLUMNS} FROM tickets WHERE id = $1", ticket_id)
+    return Ticket.from_row(row) if row else None
+
+
 async def set_status(
     conn: Connection, ticket_id: UUID, status: str, escalation_reason: str | None = None
 ) -> None:

@@ -52,7 +52,8 @@ class Pinger:
             attributes["datacontenttype"] = self.ping.content_type
         return CloudEvent.create(attributes, self.ping.data or None)
 
-    async def fire(self) -> None:
+    async def fire(self) -> bool:
+        """True when the sink took the ping (2xx)."""
         event = self.event()
         try:
             headers, body = to_binary_http(event)
@@ -61,11 +62,13 @@ class Pinger:
             )
         except Exception as exc:  # whatever it is, the next ping comes anyway
             log.warning("%s: ping %s failed (%s)", self.ping.name, event["id"], type(exc).__name__)
-            return
+            return False
         if not 200 <= response.status_code < 300:
             log.warning(
                 "%s: ping %s failed (status %s)", self.ping.name, event["id"], response.status_code
             )
+            return False
+        return True
 
 
 def ping_interval() -> float | None:

@@ -9,6 +9,7 @@ from __future__ import annotations
 import asyncio
 import json
 import os
+import secrets
 import subprocess
 import sys
 import time
@@ -18,10 +19,13 @@ from pathlib import Path
 from typing import Any
 
 import asyncpg
+import httpx
 
+from shared.channels.gmail_push import WEBHOOK_PATH
 from shared.db.migrations import migrate
 from shared.devstack.broker import ensure_topics, restart_tansu, start_s3, start_tansu
-from shared.devstack.manifests import Manifests, Service, load
+from shared.devstack.manifests import Manifests, PingSource, Service, load
+from shared.devstack.ping import Pinger
 from shared.devstack.ports import free_port, wait_for_port
 from shared.devstack.postgres import (
     PostgresServer,
@@ -36,6 +40,9 @@ DATABASE = "fte"
 KNOWLEDGE_BASE = REPO / "shared" / "context"
 CRASH_WINDOW = 10.0  # seconds: a child that exits sooner after its start has crashed at start…
 CRASH_LIMIT = 3  # …and this many such exits in a row are a crash loop
+STATE_FILE = "stack.json"
+SUPPORT_ADDRESS = "support@northwind.example"
+PUSH_SERVICE_ACCOUNT = "gmail-push@local-project.iam.gserviceaccount.com"
 
 
 class StackFailure(RuntimeError):
@@ -108,12 +115,19 @@ async def _prepare_database(admin_uri: str, app_uri: str) -> list[str]:
         await conn.close()
 
 
+async def _ping_once(ping: PingSource, url: str) -> None:
+    async with httpx.AsyncClient() as client:
+        if not await Pinger(ping, url, client, None).fire():
+            raise RuntimeError(f"{ping.sink} did not take its first ping; see its log")
+
+
 @dataclass
 class Stack:
     data_dir: Path
     port: int = 8080
     durable_broker: bool = True
     functions: list[str] | None = None  # None: every Service in knative/
+    google: bool = True  # the Gmail, OAuth and Pub/Sub push stand-in, for the email channel
     knowledge_base: Path | None = KNOWLEDGE_BASE  # ingested at start (only what changed)
     env: dict[str, str] = field(default_factory=dict)  # for every function; wins over ConfigMaps
     ping_interval: float | None = None  # seconds; the dispatcher's PingSources fire this often
@@ -123,6 +137,8 @@ class Stack:
     database_url: str = ""
     bootstrap: str = ""
     urls: dict[str, str] = field(default_factory=dict)
+    google_url: str = ""
+    google_env: dict[str, str] = field(default_factory=dict)  # what the functions get of it
     children: list[Child] = field(default_factory=list)
     manifests: Manifests = field(default_factory=load)
     quick_exits: dict[str, int] = field(default_factory=dict)
@@ -140,12 +156,15 @@ class Stack:
         try:
             self._start_postgres()
             self._start_broker()
+            self._start_google()
             self._start_functions()
             self._start_dispatcher()
             self._start_gateway()
+            self._watch_mailbox()
         except BaseException:
             self.stop()
             raise
+        self._write_state()
         self.log(f"stack ready in {time.monotonic() - started:.1f}s")
 
     def _start_postgres(self) -> None:
@@ -191,13 +210,59 @@ class Stack:
         self.children.append(broker)
         ensure_topics(self.bootstrap, self.manifests.topics)
 
+    def _start_google(self) -> None:
+        """Gmail, Google's token endpoint and certificates, and Pub/Sub push, on one port."""
+        if not self.google:
+            return
+        port = free_port()
+        self.google_url = f"http://127.0.0.1:{port}"
+        webhook = self.gateway_url + WEBHOOK_PATH
+        shared = {
+            "GMAIL_ADDRESS": SUPPORT_ADDRESS,
+            "GMAIL_CLIENT_ID": "dev-client.apps.googleusercontent.com",
+            "GMAIL_CLIENT_SECRET": secrets.token_urlsafe(16),
+            "GMAIL_REFRESH_TOKEN": "1//" + secrets.token_urlsafe(24),
+            "GMAIL_PUSH_AUDIENCE": webhook,
+            "GMAIL_PUSH_SERVICE_ACCOUNT": PUSH_SERVICE_ACCOUNT,
+        }
+        self.log("starting the Google stand-in (Gmail, OAuth, Pub/Sub push)…")
+        child = spawn(
+            "google",
+            [sys.executable, "-m", "shared.devstack.standins.google"],
+            env=shared | {"PUSH_ENDPOINT": webhook, "PORT": str(port), "HOST": "127.0.0.1"},
+            log_dir=self.log_dir,
+            cwd=REPO,
+            port=port,
+        )
+        self.children.append(child)
+        wait_for_port(port, 30, child.alive)
+        self.google_env = shared | {
+            "GMAIL_API_ENDPOINT": self.google_url,
+            "GOOGLE_TOKEN_URI": f"{self.google_url}/token",
+            "GOOGLE_CERTS_URL": f"{self.google_url}/oauth2/v1/certs",
+            "GMAIL_PUBSUB_TOPIC": "projects/local-project/topics/gmail",
+            "STATUS_LINK_KEY": secrets.token_urlsafe(32),
+        }
+
+    def _watch_mailbox(self) -> None:
+        """Fire gmail-watch's PingSource once now, as an operator does after deploying: Gmail
+        pushes nothing until a watch is on, and the schedule is daily."""
+        pings = [p for p in self.manifests.ping_sources if p.sink == "gmail-watch"]
+        if not self.google or "gmail-watch" not in self.urls or not pings:
+            return
+        asyncio.run(_ping_once(pings[0], self.urls["gmail-watch"]))
+
     def _start_functions(self) -> None:
-        provided = {
-            "DATABASE_URL": self.database_url,
-            "KAFKA_BOOTSTRAP_SERVERS": self.bootstrap,
-            "PUBLIC_BASE_URL": self.gateway_url,
-            "HOST": "127.0.0.1",
-        } | self.env
+        provided = (
+            {
+                "DATABASE_URL": self.database_url,
+                "KAFKA_BOOTSTRAP_SERVERS": self.bootstrap,
+                "PUBLIC_BASE_URL": self.gateway_url,
+                "HOST": "127.0.0.1",
+            }
+            | self.google_env
+            | self.env
+        )
         pending = []
         for name, service in self.manifests.services.items():
             if self.functions is not None and name not in self.functions:
@@ -251,6 +316,15 @@ class Stack:
             raise RuntimeError(
                 f"the gateway did not start on port {self.port}: {exc}\n{child.log_tail()}"
             ) from exc
+
+    @property
+    def state_path(self) -> Path:
+        return self.data_dir / STATE_FILE
+
+    def _write_state(self) -> None:
+        """Where the running stack answers, for ``fte try`` in another terminal."""
+        state = {"gateway": self.gateway_url, "google": self.google_url, "pid": os.getpid()}
+        self.state_path.write_text(json.dumps(state))
 
     def child(self, name: str) -> Child:
         return next(c for c in self.children if c.name == name)
@@ -311,6 +385,7 @@ class Stack:
     def stop(self) -> None:
         """Stop front to back, each tier at once: the gateway, the dispatcher, the functions, the
         broker, S3, Postgres last, so in-flight work can finish. Safe to call twice."""
+        self.state_path.unlink(missing_ok=True)
         tiers = [["gateway"], ["dispatcher"], list(self.urls), ["broker"], ["s3"]]
         for tier in tiers:
             stop_together(c for c in self.children if c.name in tier)

@@ -1,18 +1,25 @@
 """A local stand-in of the few Gmail API calls the email channel makes, with Gmail's paths.
 
 ``POST /token`` (Google's OAuth token endpoint, refresh-token grant) and, under
-``/gmail/v1/users/{userId}/``: ``history``, ``messages/{id}``, ``messages/send`` and
-``watch``. Bodies and errors have Gmail's shapes, so ``google-api-python-client``, built from
+``/gmail/v1/users/{userId}/``: ``history``, ``messages`` (list, by label and by
+``rfc822msgid:``), ``messages/{id}``, ``messages/send`` and ``watch``. Bodies and errors have Gmail's shapes, so ``google-api-python-client``, built from
 its bundled discovery document with ``client_options={"api_endpoint": <this server>}``, and
 ``google.oauth2.credentials.Credentials(token_uri=<this server>/token)`` talk to it unchanged.
 
 As in Gmail, a sent message also lands in the mailbox (label ``SENT``) and in its history,
-and a history id older than the kept history (or not yet issued) is a 404.
+a history id older than the kept history (or not yet issued) is a 404, and while a watch is
+on, every inbox change is announced (``listeners``: the local Pub/Sub push).
+
+Faults, for tests: ``fail_sends`` (statuses the next sends answer with, sending nothing) and
+``stall_sends`` (the next sends are made, then answered only after ``stall_seconds``: a
+connection that dies after Gmail accepted the mail).
 """
 
 from __future__ import annotations
 
+import asyncio
 import base64
+import re
 import secrets
 import time
 from collections.abc import Awaitable, Callable
@@ -27,8 +34,10 @@ from starlette.responses import JSONResponse
 from starlette.routing import Route
 
 _STATUS = {400: "INVALID_ARGUMENT", 401: "UNAUTHENTICATED", 403: "PERMISSION_DENIED"}
-_STATUS |= {404: "NOT_FOUND"}
+_STATUS |= {404: "NOT_FOUND", 429: "RESOURCE_EXHAUSTED", 500: "INTERNAL", 503: "UNAVAILABLE"}
 _REASON = {400: "invalidArgument", 401: "authError", 403: "forbidden", 404: "notFound"}
+_REASON |= {429: "rateLimitExceeded", 500: "backendError", 503: "backendError"}
+_MSGID_QUERY = re.compile(r"^rfc822msgid:<?(?P<id>[^<>\s]+)>?$")
 _NOT_FOUND = "Requested entity was not found."
 WATCH_LIFETIME_MS = 7 * 24 * 3600 * 1000
 
@@ -89,6 +98,26 @@ class StoredMessage:
         return body
 
 
+@dataclass(frozen=True)
+class MessageIdQuery:
+    """``q`` of ``messages.list``: nothing, or ``rfc822msgid:<id>``."""
+
+    message_id: str | None
+
+    @classmethod
+    def of(cls, q: str | None) -> MessageIdQuery | None:
+        if not q:
+            return cls(None)
+        match = _MSGID_QUERY.match(q.strip())
+        return cls(match["id"]) if match else None
+
+    def matches(self, stored: StoredMessage) -> bool:
+        if self.message_id is None:
+            return True
+        header = message_from_bytes(stored.raw, policy=policy.compat32).get("Message-ID", "")
+        return str(header).strip().strip("<>") == self.message_id
+
+
 @dataclass
 class GmailStandIn:
     """One mailbox (``address``) and the OAuth client allowed to read it."""
@@ -103,6 +132,10 @@ class GmailStandIn:
     oldest_history_id: int = 1000
     watches: list[dict[str, Any]] = field(default_factory=list)
     access_tokens: set[str] = field(default_factory=set)
+    listeners: list[Callable[[int], None]] = field(default_factory=list)
+    fail_sends: list[int] = field(default_factory=list)
+    stall_sends: int = 0
+    stall_seconds: float = 30.0
     _sent: list[StoredMessage] = field(default_factory=list)
 
     def deliver(self, raw_rfc822: bytes, thread_id: str | None = None) -> str:
@@ -128,6 +161,9 @@ class GmailStandIn:
         self.history.append(
             {"id": str(self.history_id), "messages": [ref], "messagesAdded": [added]}
         )
+        if self.watches and "INBOX" in labels:
+            for listener in self.listeners:
+                listener(self.history_id)
         return stored
 
     def app(self) -> Starlette:
@@ -136,6 +172,7 @@ class GmailStandIn:
             routes=[
                 Route("/token", self.token, methods=["POST"]),
                 Route(f"{base}/history", self._authorized(self.list_history), methods=["GET"]),
+                Route(f"{base}/messages", self._authorized(self.list_messages), methods=["GET"]),
                 Route(f"{base}/messages/send", self._authorized(self.send), methods=["POST"]),
                 Route(f"{base}/messages/{{id}}", self._authorized(self.get), methods=["GET"]),
                 Route(f"{base}/watch", self._authorized(self.watch), methods=["POST"]),
@@ -206,6 +243,28 @@ class GmailStandIn:
             body["nextPageToken"] = str(offset + limit)
         return JSONResponse(body)
 
+    async def list_messages(self, request: Request) -> JSONResponse:
+        """Newest first, filtered by every ``labelIds`` given and by an ``rfc822msgid:`` query
+        (the only search the channel makes; any other query is refused, to catch misuse)."""
+        query = request.query_params
+        try:
+            limit = min(int(query.get("maxResults", "100")), 500)
+        except ValueError:
+            return _error(400, "Invalid maxResults")
+        wanted = MessageIdQuery.of(query.get("q"))
+        if wanted is None:
+            return _error(400, f"Unsupported query: {query.get('q')}")
+        labels = query.getlist("labelIds")
+        found = [
+            m
+            for m in reversed(list(self.messages.values()))
+            if all(label in m.label_ids for label in labels) and wanted.matches(m)
+        ][:limit]
+        body: dict[str, Any] = {"resultSizeEstimate": len(found)}
+        if found:
+            body["messages"] = [{"id": m.id, "threadId": m.thread_id} for m in found]
+        return JSONResponse(body)
+
     async def get(self, request: Request) -> JSONResponse:
         fmt = request.query_params.get("format", "full")
         if fmt not in ("raw", "full", "minimal"):
@@ -233,8 +292,14 @@ class GmailStandIn:
             m.thread_id == thread_id for m in self.messages.values()
         ):
             return _error(404, _NOT_FOUND)
+        if self.fail_sends:
+            status = self.fail_sends.pop(0)
+            return _error(status, "Backend Error" if status >= 500 else "Rate Limit Exceeded")
         stored = self._add(raw, thread_id, ["SENT"])
         self._sent.append(stored)
+        if self.stall_sends > 0:
+            self.stall_sends -= 1
+            await asyncio.sleep(self.stall_seconds)
         return JSONResponse(stored.resource("minimal"))
 
     async def watch(self, request: Request) -> JSONResponse:
