@@ -22,6 +22,7 @@ from shared.devstack.postgres import start_postgres, stop_postgres
 from shared.kb.ingest import ingest_directory
 from shared.publisher import close_producer
 from shared.throttle import limits, unthrottled
+from tests.google import Google, google_for_tests
 
 TEMPLATE = "fte_template"
 KB_TEMPLATE = "fte_template_kb"
@@ -119,3 +120,10 @@ async def db(app_env: str) -> AsyncIterator[asyncpg.Connection]:
     conn = await asyncpg.connect(app_env)
     yield conn
     await conn.close()
+
+
+@pytest.fixture
+async def google(app_env: str, monkeypatch: pytest.MonkeyPatch) -> AsyncIterator[Google]:
+    """The Google stand-in (Gmail, OAuth, push signer) and the settings pointing at it."""
+    async with google_for_tests(monkeypatch) as stand_in:
+        yield stand_in

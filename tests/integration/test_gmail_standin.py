@@ -6,8 +6,6 @@ from __future__ import annotations
 
 import asyncio
 import base64
-import contextlib
-import time
 from collections.abc import AsyncIterator, Callable
 from email.message import EmailMessage
 from typing import Any, TypeVar
@@ -15,17 +13,15 @@ from typing import Any, TypeVar
 import google_auth_httplib2
 import httplib2
 import pytest
-import uvicorn
 from google.auth.exceptions import RefreshError
 from google.oauth2.credentials import Credentials
 from googleapiclient.discovery import build
 from googleapiclient.errors import HttpError
-from starlette.types import ASGIApp
 
 from shared.channels.gmail_push import verify_push
-from shared.devstack.ports import free_port
 from shared.devstack.standins.gmail import GmailStandIn
 from shared.devstack.standins.push_signer import CERTS_PATH, PushSigner
+from tests.google import serve
 
 SUPPORT = "support@example.com"
 CLIENT_ID, CLIENT_SECRET, REFRESH_TOKEN = "client-1.apps.example", "s3cret", "1//refresh"
@@ -37,25 +33,9 @@ def mailbox() -> GmailStandIn:
     return GmailStandIn(SUPPORT, CLIENT_ID, CLIENT_SECRET, REFRESH_TOKEN)
 
 
-@contextlib.asynccontextmanager
-async def _serve(app: ASGIApp) -> AsyncIterator[str]:
-    port = free_port()
-    server = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=port, log_level="error"))
-    task = asyncio.create_task(server.serve())
-    deadline = time.monotonic() + 10
-    while not server.started:
-        assert time.monotonic() < deadline, "the stand-in did not start"
-        await asyncio.sleep(0.01)
-    try:
-        yield f"http://127.0.0.1:{port}"
-    finally:
-        server.should_exit = True
-        await task
-
-
 @pytest.fixture
 async def gmail_url(mailbox: GmailStandIn) -> AsyncIterator[str]:
-    async with _serve(mailbox.app()) as url:
+    async with serve(mailbox.app()) as url:
         yield url
 
 
@@ -199,7 +179,7 @@ async def test_a_push_token_from_the_local_signer_passes_google_auths_verificati
     signer = PushSigner()
     audience = "http://127.0.0.1/api/v1/webhooks/gmail"
     pusher = "gmail-push@fte.iam.gserviceaccount.com"
-    async with _serve(signer.app()) as url:
+    async with serve(signer.app()) as url:
         token = signer.mint(audience=audience, email=pusher)
         claims = await verify_push(
             f"Bearer {token}",

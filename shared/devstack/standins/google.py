@@ -126,7 +126,7 @@ class GoogleStandIn:
         return JSONResponse(body, status_code=201)
 
     async def sent(self, request: Request) -> JSONResponse:
-        return JSONResponse([_described(m) for m in self.mailbox.sent()])
+        return JSONResponse([described(m) for m in self.mailbox.sent()])
 
     async def list_pushes(self, request: Request) -> JSONResponse:
         return JSONResponse(
@@ -165,7 +165,7 @@ def _customer_mail(spec: dict[str, Any], to: str, previous: StoredMessage | None
     return message.as_bytes()
 
 
-def _described(stored: StoredMessage) -> dict[str, Any]:
+def described(stored: StoredMessage) -> dict[str, Any]:
     """A sent mail as ``fte try outbox`` shows it."""
     mail = message_from_bytes(stored.raw, policy=policy.default)
     assert isinstance(mail, EmailMessage)
