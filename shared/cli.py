@@ -220,7 +220,7 @@ def _try_email(args: argparse.Namespace) -> int:
         print(f"error: {exc}", file=sys.stderr)
         return 1
     print(f"Delivered to the support inbox: message {dropped['id']}, thread {dropped['thread_id']}")
-    print(f"(continue this thread with --thread {dropped['thread_id']})")
+    print(f"Continue this thread with: --thread {dropped['thread_id']}")
     if args.wait <= 0:
         return 0
     print(f"Waiting up to {args.wait:g}s for the answer…", flush=True)
