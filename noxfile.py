@@ -103,3 +103,4 @@ def bench(session: nox.Session) -> None:
     """Latency figures of the running system, against a baseline measured in the same run."""
     _install(session, "dev")
     session.run("python", "-m", "benchmarks.intake_latency", *session.posargs)
+    session.run("python", "-m", "benchmarks.email_latency")

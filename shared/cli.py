@@ -247,6 +247,34 @@ def _try_outbox(args: argparse.Namespace) -> int:
     return 0
 
 
+def _gmail_watch(args: argparse.Namespace) -> int:
+    """``fte gmail watch``: what gmail-watch's daily ping does, now (after a first deploy)."""
+    from pydantic import ValidationError
+
+    from shared.channels.gmail_api import GmailRefused, GmailUnavailable, NotConfigured, gmail
+    from shared.channels.gmail_watch import renew_watch
+    from shared.config import get_settings
+    from shared.db import close_pool
+
+    async def run() -> str:
+        try:
+            return (await renew_watch(gmail(), get_settings())).isoformat()
+        finally:
+            await close_pool()
+
+    try:
+        expires = asyncio.run(run())
+    except ValidationError as exc:
+        missing = ", ".join(str(e["loc"][0]).upper() for e in exc.errors())
+        print(f"error: set {missing} in the environment", file=sys.stderr)
+        return 1
+    except (NotConfigured, GmailRefused, GmailUnavailable) as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 1
+    print(f"Gmail pushes the inbox's changes until {expires}; gmail-watch renews it daily.")
+    return 0
+
+
 def _eval(args: argparse.Namespace) -> int:
     from shared.evaluation.run import run_eval
 
@@ -333,6 +361,14 @@ def build_parser() -> argparse.ArgumentParser:
         "--json", action="store_true", help="end with one line of JSON with the figures"
     )
     ev.set_defaults(run=_eval)
+
+    gmail = commands.add_parser("gmail", help="the email channel's mailbox").add_subparsers(
+        dest="gmail_command", required=True
+    )
+    watch = gmail.add_parser(
+        "watch", help="start (or renew) Gmail's push watch now, from the environment's settings"
+    )
+    watch.set_defaults(run=_gmail_watch)
 
     try_ = commands.add_parser(
         "try", help="talk to the running dev stack as a customer would"

@@ -57,6 +57,7 @@ class GoogleStandIn:
     subscription: str = "projects/local/subscriptions/gmail-push"
     signer: PushSigner = field(default_factory=PushSigner)
     pushes: list[Push] = field(default_factory=list)
+    _described: dict[str, dict[str, Any]] = field(default_factory=dict)
     _tasks: set[asyncio.Task[None]] = field(default_factory=set)
 
     def __post_init__(self) -> None:
@@ -126,7 +127,10 @@ class GoogleStandIn:
         return JSONResponse(body, status_code=201)
 
     async def sent(self, request: Request) -> JSONResponse:
-        return JSONResponse([described(m) for m in self.mailbox.sent()])
+        for stored in self.mailbox.sent():
+            if stored.id not in self._described:
+                self._described[stored.id] = described(stored)
+        return JSONResponse([self._described[m.id] for m in self.mailbox.sent()])
 
     async def list_pushes(self, request: Request) -> JSONResponse:
         return JSONResponse(
