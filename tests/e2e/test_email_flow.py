@@ -7,12 +7,13 @@ import json
 import re
 import subprocess
 import sys
+from pathlib import Path
 from typing import Any
 
 import httpx
 
 from shared.devstack import trying
-from tests.e2e.conftest import REPO, DevStack, wait_for
+from tests.e2e.conftest import REPO, UNTHROTTLED, DevStack, start_dev, wait_for
 
 
 def _fte(stack: DevStack, *args: str) -> subprocess.CompletedProcess[str]:
@@ -112,7 +113,15 @@ def test_a_push_delivered_twice_is_answered_once(dev_stack: DevStack) -> None:
     assert len(_answers_to(dev_stack, dropped["message_id"])) == 1
 
 
-def test_send_email_killed_after_gmail_took_the_reply_sends_it_once(dev_stack: DevStack) -> None:
+def test_send_email_killed_after_gmail_took_the_reply_sends_it_once(tmp_path: Path) -> None:
+    dev_stack = start_dev(tmp_path / "data", extra_args=UNTHROTTLED)  # its own: a kill is seen
+    try:
+        _killed_after_sending(dev_stack)
+    finally:
+        dev_stack.stop()
+
+
+def _killed_after_sending(dev_stack: DevStack) -> None:
     google = _google(dev_stack)
     faults = {"stall_sends": 1, "stall_seconds": 60}  # Gmail sends, then never answers
     assert httpx.post(f"{google}/_standin/faults", json=faults, timeout=10).status_code == 200
