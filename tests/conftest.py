@@ -23,6 +23,8 @@ from shared.kb.ingest import ingest_directory
 from shared.publisher import close_producer
 from shared.throttle import limits, unthrottled
 
+pytest_plugins = ["tests.whatsapp_fixtures"]
+
 TEMPLATE = "fte_template"
 KB_TEMPLATE = "fte_template_kb"
 CONTEXT_DIR = Path(__file__).resolve().parents[1] / "shared" / "context"
