@@ -161,7 +161,12 @@ async def advance(
 
 async def summarise(conn: Connection, message_id: UUID) -> tuple[str, UUID | None] | None:
     """Set the reply's delivery status to its least advanced part's (a failure shows first);
-    the status and the reply's ticket. Part 0, a template sent instead, does not count."""
+    the status and the reply's ticket. Part 0, a template sent instead, does not count.
+
+    The reply's row is locked first, in a statement of its own: concurrent callbacks for two
+    parts then summarise one after the other, the second seeing the first's part committed.
+    """
+    await conn.execute("SELECT 1 FROM messages WHERE id = $1 FOR UPDATE", message_id)
     row = await conn.fetchrow(
         f"""WITH p AS (
                 SELECT status, error_code, {_RANK_SQL} AS rank,

@@ -100,7 +100,9 @@ async def test_a_free_form_message_outside_the_24_hour_window_is_63016_but_a_tem
         await twilio_api.send(CUSTOMER, "Hello", "http://127.0.0.1:9/none")
     assert refused.value.code == twilio_api.OUTSIDE_WINDOW
 
-    sent = await twilio_api.send(CUSTOMER, "", "http://127.0.0.1:9/none", content_sid="HX" + "a" * 32)
+    sent = await twilio_api.send(
+        CUSTOMER, "", "http://127.0.0.1:9/none", content_sid="HX" + "a" * 32
+    )
     assert [m.sid for m in whatsapp.twilio.sent()] == [sent.sid]
 
 

@@ -63,7 +63,7 @@ def twilio_error(code: int, **details: str) -> JSONResponse:
     status, message = _ERRORS[code]
     body = {
         "code": code,
-        "message": message.format(**details),
+        "message": message.format(**({"to": "", "path": ""} | details)),
         "more_info": f"https://www.twilio.com/docs/errors/{code}",
         "status": status,
     }
