@@ -55,6 +55,8 @@ def _banner(stack: Stack) -> str:
         f"  Submit        POST {url}/api/v1/support/form",
         f"  Ticket status GET  {url}/api/v1/tickets/{{ticket_number}}?token=…",
         f"  Health        GET  {url}/api/v1/health",
+        f"  WhatsApp      POST {url}/api/v1/webhooks/whatsapp (Twilio stand-in; try it: "
+        'fte try whatsapp --from +14155550100 --body "How do I reset my password?")',
         f"  Postgres      {stack.database_url}",
         f"  Kafka         {stack.bootstrap}",
         f"  Logs          {stack.log_dir}/",
@@ -210,6 +212,54 @@ def _eval(args: argparse.Namespace) -> int:
     return run_eval(args.tickets, args.kb, args.json)
 
 
+def _try_whatsapp(args: argparse.Namespace) -> int:
+    from shared.devstack.try_whatsapp import try_whatsapp
+
+    return try_whatsapp(args.data_dir, args.sender, args.body, args.name, args.wait)
+
+
+def _try_outbox(args: argparse.Namespace) -> int:
+    """What the stack's channels sent, one channel at a time."""
+    if args.channel == "whatsapp":
+        return _outbox_whatsapp(args)
+    print(f"error: no outbox for channel {args.channel}", file=sys.stderr)
+    return 2
+
+
+def _outbox_whatsapp(args: argparse.Namespace) -> int:
+    from shared.devstack.try_whatsapp import try_outbox
+
+    return try_outbox(args.data_dir, args.json)
+
+
+def _add_try(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
+    """``fte try …``: the channels as a customer uses them, against the running ``fte dev``."""
+    tries = commands.add_parser(
+        "try", help="play a customer against the running stack"
+    ).add_subparsers(dest="try_command", required=True)
+    whatsapp = tries.add_parser(
+        "whatsapp", help="send a WhatsApp message, signed as Twilio signs it, and show the answer"
+    )
+    whatsapp.add_argument("--from", dest="sender", required=True, help="the customer's number")
+    whatsapp.add_argument("--body", required=True, help="what the customer writes")
+    whatsapp.add_argument("--name", default="Ada", help="the customer's WhatsApp profile name")
+    whatsapp.add_argument(
+        "--wait", type=_seconds, default=30.0, help="seconds to wait for the answer (30)"
+    )
+    whatsapp.set_defaults(run=_try_whatsapp)
+    outbox = tries.add_parser("outbox", help="what the stack sent to customers")
+    outbox.add_argument("--channel", choices=["whatsapp"], default="whatsapp")
+    outbox.add_argument("--json", action="store_true", help="one JSON object per message")
+    outbox.set_defaults(run=_try_outbox)
+    for command in (whatsapp, outbox):
+        command.add_argument(
+            "--data-dir",
+            type=Path,
+            default=DEFAULT_DATA_DIR,
+            help="the running stack's data directory (default .fte/)",
+        )
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="fte", description=__doc__)
     commands = parser.add_subparsers(dest="command", required=True)
@@ -290,6 +340,7 @@ def build_parser() -> argparse.ArgumentParser:
         "--json", action="store_true", help="end with one line of JSON with the figures"
     )
     ev.set_defaults(run=_eval)
+    _add_try(commands)
     return parser
 
 

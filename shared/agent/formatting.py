@@ -13,22 +13,28 @@ def _first_name(name: str | None) -> str:
     return (name or "").strip().split(" ")[0] or "there"
 
 
-_SENTENCE_END = re.compile(r"(?<=[.!?…])\s+")
+_SENTENCE_END = re.compile(r"(?<=[.!?…])(?<!\d\.)(\s+)")  # "2. Open…" is no sentence end
 
 
 def _pieces(paragraph: str, limit: int) -> list[str]:
-    """A paragraph as pieces no longer than ``limit``: whole sentences packed together, a
-    sentence over the limit cut on words."""
+    """A paragraph as pieces no longer than ``limit``: whole, or whole sentences packed together
+    (with the spacing they had), a sentence over the limit cut on words."""
+    if len(paragraph) <= limit:
+        return [paragraph]
+    split = _SENTENCE_END.split(paragraph)
+    sentences = list(zip(split[::2], [*split[1::2], ""], strict=True))
     pieces: list[str] = []
-    current = ""
-    for sentence in _SENTENCE_END.split(paragraph):
+    current, gap = "", ""
+    for sentence, after in sentences:
         for chunk in [sentence] if len(sentence) <= limit else textwrap.wrap(sentence, limit):
-            candidate = f"{current} {chunk}" if current else chunk
+            candidate = f"{current}{gap}{chunk}" if current else chunk
             if len(candidate) <= limit:
                 current = candidate
             else:
                 pieces.append(current)
                 current = chunk
+            gap = " "
+        gap = after
     if current:
         pieces.append(current)
     return pieces

@@ -41,18 +41,23 @@ class _Rebased(TwilioHttpClient):  # type: ignore[misc]  # the SDK ships no type
         return super().request(method, url, *args, **kwargs)
 
 
+def make_client(
+    account_sid: str, auth_token: str, base_url: str | None = None, timeout: float = 10.0
+) -> Client:
+    """A Twilio client for this account; ``base_url`` for a stand-in instead of Twilio."""
+    http = _Rebased(base_url, timeout) if base_url else TwilioHttpClient(timeout=timeout)
+    return Client(account_sid, auth_token, http_client=http)
+
+
 @lru_cache(maxsize=1)
 def get_client() -> Client:
     """The process's client, from configuration (read on first use)."""
     s = get_settings()
     if not s.twilio_account_sid or not s.twilio_auth_token:
         raise RuntimeError("set TWILIO_ACCOUNT_SID and TWILIO_AUTH_TOKEN to send on WhatsApp")
-    http = (
-        _Rebased(s.twilio_api_base_url, s.twilio_timeout_seconds)
-        if s.twilio_api_base_url
-        else TwilioHttpClient(timeout=s.twilio_timeout_seconds)
+    return make_client(
+        s.twilio_account_sid, s.twilio_auth_token, s.twilio_api_base_url, s.twilio_timeout_seconds
     )
-    return Client(s.twilio_account_sid, s.twilio_auth_token, http_client=http)
 
 
 @dataclass(frozen=True)

@@ -82,8 +82,8 @@ async def mark_failed(conn: Connection, message_id: UUID) -> None:
 async def for_ticket(conn: Connection, ticket_id: UUID) -> list[dict[str, Any]]:
     """The ticket's thread, oldest first, as the customer may see it."""
     rows = await conn.fetch(
-        """SELECT id, role, channel, content, created_at, delivery_status FROM messages
-           WHERE ticket_id = $1 AND role <> 'system' ORDER BY created_at, id""",
+        """SELECT id, role, channel, content, created_at, delivery_status, delivery_error
+           FROM messages WHERE ticket_id = $1 AND role <> 'system' ORDER BY created_at, id""",
         ticket_id,
     )
     return [
@@ -94,6 +94,7 @@ async def for_ticket(conn: Connection, ticket_id: UUID) -> list[dict[str, Any]]:
             "content": r["content"],
             "created_at": r["created_at"].isoformat(),
             "delivery_status": r["delivery_status"],
+            "delivery_error": r["delivery_error"],
         }
         for r in rows
     ]

@@ -39,7 +39,9 @@ def test_split_breaks_a_long_paragraph_on_words() -> None:
 
 
 def test_a_long_whatsapp_reply_is_cut_between_sentences_in_order() -> None:
-    sentences = [f"Step {i}: open the settings page and choose option {i}." for i in range(60)]
+    sentences = [
+        f"Step {i}: open the settings page and choose option {i} there." for i in range(60)
+    ]
     body = " ".join(sentences)
     parts = format_reply("whatsapp", body, customer_name=None, limit=5000)
     assert len(parts) >= 2
@@ -55,3 +57,12 @@ def test_a_sentence_longer_than_the_limit_is_cut_on_words() -> None:
         "word word",
         "word word",
     ]
+
+
+def test_line_breaks_inside_a_paragraph_are_kept() -> None:
+    text = "Steps:\n1. Open settings.\n2. Click reset."
+    assert split_message(text, 1600) == [text]
+    long = "\n".join(f"{i}. Open the page number {i} and click." for i in range(80))
+    parts = split_message(long, 1600)
+    assert len(parts) > 1
+    assert "\n".join(parts) == long  # each cut falls on a line break
