@@ -275,7 +275,11 @@ class TwilioStandIn:
         return code
 
     async def inbound(self, request: Request) -> JSONResponse:
-        """A customer writes: ``{"from": "+1…", "body": "…", "profile_name": "…", "media": […]}``."""
+        """A customer writes: ``{"from": "+1…", "body": "…", "profile_name": "…", "media": […]}``.
+
+        With ``"message_sid"`` the webhook of an earlier message is posted again, as Twilio
+        retries one that timed out.
+        """
         want = await request.json()
         customer = "whatsapp:" + str(want["from"]).removeprefix("whatsapp:")
         params = incoming_params(
@@ -286,10 +290,17 @@ class TwilioStandIn:
             want.get("profile_name"),
             want.get("media") or [],
         )
+        if want.get("message_sid"):
+            sid = str(want["message_sid"])
+            params |= {"MessageSid": sid, "SmsMessageSid": sid, "SmsSid": sid}
         self.customer_wrote(customer)
         async with httpx.AsyncClient(timeout=30) as client:
+            started = time.perf_counter()
             code = await self._post_signed(client, self.webhook_url, params)
-        return JSONResponse({"sid": params["MessageSid"], "webhook_status": code})
+            took_ms = (time.perf_counter() - started) * 1000
+        return JSONResponse(
+            {"sid": params["MessageSid"], "webhook_status": code, "webhook_ms": took_ms}
+        )
 
 
 def _status(message: Message) -> dict[str, str]:
