@@ -286,3 +286,17 @@ async def test_once_the_dead_letter_function_took_the_claim_nothing_is_sent(
         await processed_events.claim(conn, CLAIM, event["id"], by="dead-letter")
     assert await deliver_whatsapp_reply(event) is False
     assert whatsapp.twilio.sent() == []
+
+
+async def test_a_63016_in_a_later_callback_hands_the_ticket_to_a_person(
+    whatsapp: WhatsApp, db: asyncpg.Connection
+) -> None:
+    whatsapp.twilio.callback_delay = 5
+    event = _with_parts(await _reply_to(whatsapp), ["Only part."])
+    assert await deliver_whatsapp_reply(event) is True
+    [sent] = whatsapp.twilio.sent()
+    failed = {"MessageSid": sent.sid, "MessageStatus": "failed", "ErrorCode": "63016"}
+    assert (await post_signed(whatsapp.public_url + STATUS_PATH, failed)).status_code == 200
+    assert await _delivery(db, event) == ("failed", "63016")
+    ticket = await db.fetchrow("SELECT status, escalation_reason FROM tickets")
+    assert tuple(ticket) == ("escalated", "whatsapp_window_closed")
