@@ -9,6 +9,7 @@ runs in a worker thread.
 from __future__ import annotations
 
 import asyncio
+import logging
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
@@ -23,6 +24,8 @@ from twilio.rest import Client
 from shared.config import get_settings
 
 T = TypeVar("T")
+# The client logs each request's parameters (the customer's number, the text) at INFO.
+logging.getLogger("twilio.http_client").setLevel(logging.WARNING)
 TWILIO_API = "https://api.twilio.com"
 OUTSIDE_WINDOW = 63016  # a free-form message more than 24 hours after the customer wrote
 TOO_MANY_REQUESTS = 20429

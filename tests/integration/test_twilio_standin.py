@@ -126,3 +126,14 @@ async def test_wrong_credentials_are_twilios_401_20003(
         await twilio_api.send(CUSTOMER, "Hi", "http://127.0.0.1:9/none")
     assert (refused.value.status, refused.value.code) == (401, 20003)
     assert whatsapp.twilio.sent() == []
+
+
+async def test_the_client_logs_no_number_and_no_text(
+    whatsapp: WhatsApp, caplog: pytest.LogCaptureFixture
+) -> None:
+    whatsapp.twilio.customer_wrote(CUSTOMER)
+    with caplog.at_level("INFO"):
+        await twilio_api.send(CUSTOMER, "A private answer", "http://127.0.0.1:9/none")
+        await twilio_api.recent(CUSTOMER)
+    assert "14155550100" not in caplog.text
+    assert "A private answer" not in caplog.text
