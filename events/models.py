@@ -32,6 +32,15 @@ class Customer(BaseModel):
         return str(self.id)
 
 
+class Attachment(BaseModel):
+    """Media that came with a message: kept as metadata only, never opened."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    content_type: str
+    url: str
+
+
 class MessageReceived(EventData):
     """A customer wrote on some channel; the intake has stored it on its ticket."""
 
@@ -49,6 +58,9 @@ class MessageReceived(EventData):
         default=None, description="the channel's thread (Gmail thread id)"
     )
     channel_message_id: str | None = None
+    attachments: list[Attachment] = Field(
+        default_factory=list, description="media the customer sent (WhatsApp), unopened"
+    )
     received_at: datetime
 
 

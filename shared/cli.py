@@ -55,6 +55,8 @@ def _banner(stack: Stack) -> str:
         f"  Submit        POST {url}/api/v1/support/form",
         f"  Ticket status GET  {url}/api/v1/tickets/{{ticket_number}}?token=…",
         f"  Health        GET  {url}/api/v1/health",
+        f"  WhatsApp      POST {url}/api/v1/webhooks/whatsapp (Twilio stand-in; try it: "
+        'fte try whatsapp --from +14155550100 --body "How do I reset my password?")',
         f"  Postgres      {stack.database_url}",
         f"  Kafka         {stack.bootstrap}",
         f"  Logs          {stack.log_dir}/",
@@ -232,7 +234,7 @@ def _try_email(args: argparse.Namespace) -> int:
     return 0
 
 
-def _try_outbox(args: argparse.Namespace) -> int:
+def _outbox_email(args: argparse.Namespace) -> int:
     from shared.devstack import trying
 
     try:
@@ -279,6 +281,66 @@ def _eval(args: argparse.Namespace) -> int:
     from shared.evaluation.run import run_eval
 
     return run_eval(args.tickets, args.kb, args.json)
+
+
+def _try_whatsapp(args: argparse.Namespace) -> int:
+    from shared.devstack.try_whatsapp import try_whatsapp
+
+    return try_whatsapp(args.data_dir, args.sender, args.body, args.name, args.wait)
+
+
+def _try_outbox(args: argparse.Namespace) -> int:
+    """What the stack's channels sent, one channel at a time."""
+    if args.channel == "whatsapp":
+        return _outbox_whatsapp(args)
+    if args.channel == "email":
+        return _outbox_email(args)
+    print(f"error: no outbox for channel {args.channel}", file=sys.stderr)
+    return 2
+
+
+def _outbox_whatsapp(args: argparse.Namespace) -> int:
+    from shared.devstack.try_whatsapp import try_outbox
+
+    return try_outbox(args.data_dir, args.json)
+
+
+def _add_try(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
+    """``fte try …``: the channels as a customer uses them, against the running ``fte dev``."""
+    tries = commands.add_parser(
+        "try", help="play a customer against the running stack"
+    ).add_subparsers(dest="try_command", required=True)
+    whatsapp = tries.add_parser(
+        "whatsapp", help="send a WhatsApp message, signed as Twilio signs it, and show the answer"
+    )
+    whatsapp.add_argument("--from", dest="sender", required=True, help="the customer's number")
+    whatsapp.add_argument("--body", required=True, help="what the customer writes")
+    whatsapp.add_argument("--name", default="Ada", help="the customer's WhatsApp profile name")
+    whatsapp.add_argument(
+        "--wait", type=_seconds, default=30.0, help="seconds to wait for the answer (30)"
+    )
+    whatsapp.set_defaults(run=_try_whatsapp)
+    email = tries.add_parser("email", help="send a mail to the support inbox; print the answer")
+    email.add_argument("--from", dest="sender", required=True, help="the customer's address")
+    email.add_argument("--body", required=True, help="what the customer writes")
+    email.add_argument("--subject", default="", help="default: Re: the thread's subject")
+    email.add_argument("--thread", help="a thread id printed earlier: answer in that thread")
+    email.add_argument("--name", help="the customer's display name")
+    email.add_argument(
+        "--wait", type=float, default=30.0, help="seconds to wait for the answer (0: do not)"
+    )
+    email.set_defaults(run=_try_email)
+    outbox = tries.add_parser("outbox", help="what the stack sent to customers")
+    outbox.add_argument("--channel", choices=["email", "whatsapp"], required=True)
+    outbox.add_argument("--json", action="store_true", help="one JSON object per message")
+    outbox.set_defaults(run=_try_outbox)
+    for command in (whatsapp, email, outbox):
+        command.add_argument(
+            "--data-dir",
+            type=Path,
+            default=DEFAULT_DATA_DIR,
+            help="the running stack's data directory (default .fte/)",
+        )
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -370,30 +432,7 @@ def build_parser() -> argparse.ArgumentParser:
     )
     watch.set_defaults(run=_gmail_watch)
 
-    try_ = commands.add_parser(
-        "try", help="talk to the running dev stack as a customer would"
-    ).add_subparsers(dest="try_command", required=True)
-    email = try_.add_parser("email", help="send a mail to the support inbox; print the answer")
-    email.add_argument("--from", dest="sender", required=True, help="the customer's address")
-    email.add_argument("--body", required=True)
-    email.add_argument("--subject", default="", help="default: Re: the thread's subject")
-    email.add_argument("--thread", help="a thread id printed earlier: answer in that thread")
-    email.add_argument("--name", help="the customer's display name")
-    email.add_argument(
-        "--wait", type=float, default=30.0, help="seconds to wait for the answer (0: do not)"
-    )
-    email.set_defaults(run=_try_email)
-    outbox = try_.add_parser("outbox", help="what the stack sent on a channel")
-    outbox.add_argument("--channel", choices=["email"], default="email")
-    outbox.add_argument("--json", action="store_true", help="one JSON object per sent message")
-    outbox.set_defaults(run=_try_outbox)
-    for command in (email, outbox):
-        command.add_argument(
-            "--data-dir",
-            type=Path,
-            default=DEFAULT_DATA_DIR,
-            help="the running stack's data folder (default .fte/)",
-        )
+    _add_try(commands)
     return parser
 
 

@@ -81,6 +81,20 @@ class Settings(BaseSettings):
     gmail_sync_max_messages: int = 50
     # Health warns when Gmail's watch (7 days) lapses within this; the renewal runs daily.
     gmail_watch_warn_seconds: float = 2 * 86400.0
+    # WhatsApp through Twilio: credentials from the Secret, the sender ("whatsapp:+1…") and the
+    # approved template that reopens a conversation outside WhatsApp's 24-hour window (a Content
+    # SID, HX…; none: such a reply is escalated). TWILIO_API_BASE_URL points the client at a
+    # stand-in (dev and tests); unset, it talks to Twilio.
+    twilio_account_sid: str = ""
+    twilio_auth_token: str = ""
+    twilio_whatsapp_from: str = ""
+    twilio_whatsapp_template_sid: str = ""
+    twilio_api_base_url: str | None = None
+    twilio_timeout_seconds: float = 10.0
+    whatsapp_window_hours: float = 24.0
+    # A WhatsApp message joins the customer's latest open ticket (any channel) when it moved
+    # within this many hours; otherwise it opens a new ticket.
+    whatsapp_follow_up_hours: float = 24.0
 
 
 @lru_cache(maxsize=1)

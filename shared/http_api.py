@@ -5,8 +5,10 @@ from __future__ import annotations
 import json
 import re
 from typing import Any, TypeVar
+from urllib.parse import parse_qsl
 
 from pydantic import BaseModel, ValidationError
+from starlette.datastructures import FormData, UploadFile
 from starlette.requests import Request
 from starlette.responses import JSONResponse
 
@@ -94,6 +96,21 @@ async def read_body(request: Request, limit: int = MAX_BODY_BYTES) -> bytes:
             raise BadRequest(413, f"the body is larger than {limit} bytes")
         chunks.append(chunk)
     return b"".join(chunks)
+
+
+async def read_form(request: Request) -> FormData:
+    """An ``application/x-www-form-urlencoded`` body (as webhooks post), within the body limit."""
+    kind = request.headers.get("content-type", "").split(";")[0].strip().lower()
+    if kind != "application/x-www-form-urlencoded":
+        raise BadRequest(415, "send the body as application/x-www-form-urlencoded")
+    body = await read_body(request)
+    try:
+        pairs: list[tuple[str, str | UploadFile]] = list(
+            parse_qsl(body.decode("ascii"), keep_blank_values=True, errors="strict")
+        )
+    except (UnicodeDecodeError, ValueError) as exc:
+        raise BadRequest(400, f"the body is not a valid form: {exc}") from exc
+    return FormData(pairs)
 
 
 def idempotency_key(request: Request) -> str | None:

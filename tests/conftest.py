@@ -24,6 +24,8 @@ from shared.publisher import close_producer
 from shared.throttle import limits, unthrottled
 from tests.google import Google, google_for_tests
 
+pytest_plugins = ["tests.whatsapp_fixtures"]
+
 TEMPLATE = "fte_template"
 KB_TEMPLATE = "fte_template_kb"
 CONTEXT_DIR = Path(__file__).resolve().parents[1] / "shared" / "context"

@@ -28,6 +28,7 @@ from shared.relay import Outgoing
 
 SOURCE = catalog.source_of("agent-runner")
 REOPENS = ("received", "answered", "resolved")  # a person's ticket stays theirs
+ATTACHMENT_NOTE = "I can't open attachments, so please tell me in words what yours shows."
 
 
 class TicketFirst(RuntimeError):
@@ -91,7 +92,10 @@ async def respond(turn: TurnContext, text: str, purpose: str = "reply") -> list[
     ticket = _require_ticket(turn)
     m = turn.message
     limit = await channel_configs.max_response_length(turn.db, m.channel)
-    parts = format_reply(m.channel, _plain(text), customer_name=m.customer.name, limit=limit)
+    text = _plain(text)
+    if m.attachments and purpose == "reply":
+        text = f"{text}\n\n{ATTACHMENT_NOTE}"
+    parts = format_reply(m.channel, text, customer_name=m.customer.name, limit=limit)
     event_id = derived_id(turn.event_id, purpose)
     message_id = uuid.uuid5(uuid.NAMESPACE_URL, f"{event_id}/message")
     turn.replies.append(PlannedReply(message_id, event_id, "\n\n".join(parts)))

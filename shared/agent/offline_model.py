@@ -94,7 +94,7 @@ class OfflineModel(Model):
             return "send_response", {"message": handover_message("kb_miss")}
         passages = _json(t.outputs.get("search_knowledge_base")).get("passages") or []
         if passages:
-            return "send_response", {"message": _answer(passages[0])}
+            return "send_response", {"message": _earlier_contact(t) + _answer(passages[0])}
         searches = t.called("search_knowledge_base")
         if "search_knowledge_base" in tools and searches < 2:
             question = _question(t.question)
@@ -215,6 +215,30 @@ def _question(model_input: str) -> str:
 def _keywords(question: str) -> str:
     words = [w.strip(".,!?;:()\"'") for w in question.lower().split()]
     return " ".join(w for w in words if len(w) > 2 and w not in _STOPWORDS)
+
+
+_CHANNEL_NAMES = {"web_form": "the web form", "email": "email", "whatsapp": "WhatsApp"}
+
+
+def _earlier_contact(t: _Transcript) -> str:
+    """A word on what the customer wrote on another channel, when the history shows it."""
+    channel = next(
+        (ln[8:].strip() for ln in t.question.splitlines() if ln.startswith("Channel:")), ""
+    )
+    history = _json(t.outputs.get("get_customer_history")).get("messages") or []
+    earlier = next(
+        (
+            m
+            for m in history
+            if m.get("role") == "customer" and m.get("channel") not in (channel, None)
+        ),
+        None,
+    )
+    if earlier is None:
+        return ""
+    where = _CHANNEL_NAMES.get(str(earlier["channel"]), str(earlier["channel"]))
+    ticket = f" ({earlier['ticket_number']})" if earlier.get("ticket_number") else ""
+    return f"I can see your earlier message on {where}{ticket}. "
 
 
 def _answer(passage: dict[str, Any]) -> str:

@@ -12,6 +12,8 @@ from shared.db import (
     outbox,
     processed_events,
     tickets,
+    whatsapp,
+    whatsapp_parts,
 )
 from shared.db.pool import close_pool, get_pool
 
@@ -29,4 +31,6 @@ __all__ = [
     "outbox",
     "processed_events",
     "tickets",
+    "whatsapp",
+    "whatsapp_parts",
 ]

@@ -22,6 +22,7 @@ async def record(
     channel_message_id: str | None = None,
     message_id: UUID | None = None,
     in_reply_to: UUID | None = None,
+    attachments: list[dict[str, str]] | None = None,
 ) -> UUID:
     """Store a message once per (event, direction); a redelivered event finds the first row.
 
@@ -30,8 +31,10 @@ async def record(
     """
     message_id = await conn.fetchval(
         """INSERT INTO messages (id, conversation_id, ticket_id, channel, direction, role, content,
-                                 event_id, delivery_status, channel_message_id, in_reply_to)
-           VALUES (coalesce($1, gen_random_uuid()), $2, $3, $4, $5, $6, $7, $8, $9, $10, $11)
+                                 event_id, delivery_status, channel_message_id, in_reply_to,
+                                 attachments)
+           VALUES (coalesce($1, gen_random_uuid()), $2, $3, $4, $5, $6, $7, $8, $9, $10, $11,
+                   coalesce($12::jsonb, '[]'::jsonb))
            ON CONFLICT (event_id, direction) WHERE event_id IS NOT NULL DO NOTHING
            RETURNING id""",
         message_id,
@@ -45,6 +48,7 @@ async def record(
         delivery_status,
         channel_message_id,
         in_reply_to,
+        attachments or None,
     )
     if message_id is None:
         message_id = await conn.fetchval(
@@ -96,8 +100,8 @@ async def mark_failed(conn: Connection, message_id: UUID) -> None:
 async def for_ticket(conn: Connection, ticket_id: UUID) -> list[dict[str, Any]]:
     """The ticket's thread, oldest first, as the customer may see it."""
     rows = await conn.fetch(
-        """SELECT id, role, channel, content, created_at, delivery_status FROM messages
-           WHERE ticket_id = $1 AND role <> 'system' ORDER BY created_at, id""",
+        """SELECT id, role, channel, content, created_at, delivery_status, delivery_error
+           FROM messages WHERE ticket_id = $1 AND role <> 'system' ORDER BY created_at, id""",
         ticket_id,
     )
     return [
@@ -108,6 +112,7 @@ async def for_ticket(conn: Connection, ticket_id: UUID) -> list[dict[str, Any]]:
             "content": r["content"],
             "created_at": r["created_at"].isoformat(),
             "delivery_status": r["delivery_status"],
+            "delivery_error": r["delivery_error"],
         }
         for r in rows
     ]

@@ -76,6 +76,19 @@ async def get(conn: Queryable, ticket_id: UUID) -> Ticket | None:
     return Ticket.from_row(row) if row else None
 
 
+async def latest_open(conn: Queryable, customer_id: UUID, within_seconds: float) -> Ticket | None:
+    """The customer's most recently active ticket on any channel, unless resolved or failed."""
+    row = await conn.fetchrow(
+        f"""SELECT {_COLUMNS} FROM tickets
+            WHERE customer_id = $1 AND status NOT IN ('resolved', 'failed')
+              AND updated_at > now() - make_interval(secs => $2)
+            ORDER BY updated_at DESC LIMIT 1""",
+        customer_id,
+        within_seconds,
+    )
+    return Ticket.from_row(row) if row else None
+
+
 async def set_status(
     conn: Connection, ticket_id: UUID, status: str, escalation_reason: str | None = None
 ) -> None:

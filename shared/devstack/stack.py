@@ -34,6 +34,7 @@ from shared.devstack.postgres import (
     wait_for_postgres,
 )
 from shared.devstack.processes import Child, spawn, stop_together
+from shared.devstack.standins.launch import start_twilio
 
 REPO = Path(__file__).resolve().parents[2]
 DATABASE = "fte"
@@ -142,6 +143,7 @@ class Stack:
     children: list[Child] = field(default_factory=list)
     manifests: Manifests = field(default_factory=load)
     quick_exits: dict[str, int] = field(default_factory=dict)
+    standin_env: dict[str, str] = field(default_factory=dict)  # what the functions get of them
 
     @property
     def log_dir(self) -> Path:
@@ -157,6 +159,7 @@ class Stack:
             self._start_postgres()
             self._start_broker()
             self._start_google()
+            self._start_standins()
             self._start_functions()
             self._start_dispatcher()
             self._start_gateway()
@@ -252,6 +255,14 @@ class Stack:
             return
         asyncio.run(_ping_once(pings[0], self.urls["gmail-watch"]))
 
+    def _start_standins(self) -> None:
+        """The outside services the channels call, as local stand-ins reached by base URL."""
+        self.log("starting the Twilio stand-in…")
+        sender = self.manifests.config_maps["fte-config"]["TWILIO_WHATSAPP_FROM"]
+        twilio, account = start_twilio(self.data_dir, self.log_dir, REPO, sender, self.gateway_url)
+        self.children.append(twilio)
+        self.standin_env |= account.function_env()
+
     def _start_functions(self) -> None:
         provided = (
             {
@@ -261,6 +272,7 @@ class Stack:
                 "HOST": "127.0.0.1",
             }
             | self.google_env
+            | self.standin_env
             | self.env
         )
         pending = []

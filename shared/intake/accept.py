@@ -11,7 +11,7 @@ from uuid import UUID
 
 from events import catalog
 from events.envelope import new_event
-from events.models import Channel, Customer, MessageReceived
+from events.models import Attachment, Channel, Customer, MessageReceived
 from shared.db import conversations, customers, messages, tickets
 from shared.db.pool import Connection
 from shared.db.processed_events import ANSWER
@@ -49,6 +49,7 @@ async def accept_new_ticket(
     access_token_hash: str | None = None,
     thread_id: str | None = None,
     channel_message_id: str | None = None,
+    attachments: tuple[Attachment, ...] = (),
 ) -> Accepted:
     """A first message: the customer (known on any channel, or new), a conversation, a ticket."""
     name = clean_text(contact.name) if contact.name else None
@@ -68,7 +69,7 @@ async def accept_new_ticket(
     )
     customer = Customer(id=customer_id, name=name, email=contact.email, phone=contact.phone)
     return await _file(
-        conn, source, channel, ticket, customer, content, thread_id, channel_message_id
+        conn, source, channel, ticket, customer, content, thread_id, channel_message_id, attachments
     )
 
 
@@ -81,6 +82,7 @@ async def accept_follow_up(
     content: str,
     thread_id: str | None = None,
     channel_message_id: str | None = None,
+    attachments: tuple[Attachment, ...] = (),
 ) -> Accepted:
     """A further message on an existing ticket, from that ticket's customer."""
     if ticket.customer_id is None or ticket.conversation_id is None:
@@ -91,7 +93,7 @@ async def accept_follow_up(
         id=ticket.customer_id, name=known.name, email=known.email, phone=known.phone
     )
     return await _file(
-        conn, source, channel, ticket, customer, content, thread_id, channel_message_id
+        conn, source, channel, ticket, customer, content, thread_id, channel_message_id, attachments
     )
 
 
@@ -104,6 +106,7 @@ async def _file(
     content: str,
     thread_id: str | None,
     channel_message_id: str | None,
+    attachments: tuple[Attachment, ...] = (),
 ) -> Accepted:
     assert ticket.conversation_id is not None
     content = clean_text(content)  # whichever channel it came from: storable and sendable
@@ -118,6 +121,7 @@ async def _file(
         content=content,
         event_id=event_id,
         channel_message_id=channel_message_id,
+        attachments=[a.model_dump() for a in attachments],
     )
     data = MessageReceived(
         channel=channel,
@@ -130,6 +134,7 @@ async def _file(
         message_id=message_id,
         thread_id=thread_id,
         channel_message_id=channel_message_id,
+        attachments=list(attachments),
         received_at=datetime.now(UTC),
     )
     event = new_event(

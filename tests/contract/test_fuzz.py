@@ -19,7 +19,10 @@ from hypothesis import HealthCheck, Phase, given, settings
 from hypothesis import strategies as st
 
 from events import catalog
+from shared.channels.whatsapp_status import STATUS_PATH
+from shared.devstack.standins.twilio import incoming_params
 from tests.functions_under_test import function_client
+from tests.whatsapp_fixtures import ACCOUNT_SID, CUSTOMER, SENDER, WhatsApp, post_signed
 
 FUZZ = settings(
     max_examples=60,
@@ -161,6 +164,7 @@ async def test_every_http_function_answers_any_method_without_a_5xx(
         ("intake-web-form", "/api/v1/support/form"),
         ("ticket-status", "/api/v1/tickets/TKT-0001"),
         ("ops", "/api/v1/health"),
+        ("intake-whatsapp", "/api/v1/webhooks/whatsapp"),
     ):
         async with function_client(service) as client:
             response = await client.request(method, path)
@@ -178,6 +182,7 @@ async def test_the_cloudevent_functions_answer_any_data_with_2xx_or_400(
     for service, event_type in (
         ("agent-runner", catalog.MESSAGE_RECEIVED),
         ("send-web", catalog.REPLY_READY),
+        ("send-whatsapp", catalog.REPLY_READY),
         ("dead-letter", catalog.MESSAGE_RECEIVED),
     ):
         payload = data if not isinstance(data, dict) else data | {"content": content}
@@ -190,3 +195,29 @@ async def test_the_cloudevent_functions_answer_any_data_with_2xx_or_400(
             response.status_code,
             response.text[:200],
         )
+
+
+@FUZZ
+@given(
+    fields=st.dictionaries(
+        st.sampled_from(["From", "Body", "MessageSid", "NumMedia", "MediaUrl0", "ProfileName"])
+        | texts,
+        texts,
+        max_size=8,
+    )
+)
+async def test_intake_whatsapp_answers_any_signed_form_with_2xx_or_a_named_4xx(
+    whatsapp: WhatsApp, fields: dict[str, str]
+) -> None:
+    """Signed, so the parsing is what is fuzzed; unstorable text must still not be a 5xx."""
+    params = incoming_params(ACCOUNT_SID, CUSTOMER, SENDER, "Hello") | fields
+    params = {_encodable(k): _encodable(v) for k, v in params.items()}
+    response = await post_signed(whatsapp.webhook_url, params)
+    _no_5xx(response)
+    status = await post_signed(whatsapp.public_url + STATUS_PATH, params)
+    _no_5xx(status)
+
+
+def _encodable(text: str) -> str:
+    """What an HTTP form can carry at all: a lone surrogate has no UTF-8 form to send."""
+    return text.encode("utf-8", "replace").decode()

@@ -61,6 +61,24 @@ describe('ConversationThread', () => {
     expect(items[1]).not.toHaveTextContent(/Sending|Not delivered/);
   });
 
+  it('shows how far each WhatsApp reply got: queued, sent, delivered, read or not delivered', () => {
+    const statuses = ['queued', 'sent', 'delivered', 'read', 'failed', 'undelivered'];
+    render(
+      <ConversationThread
+        messages={statuses.map((status) =>
+          message({ id: status, role: 'agent', channel: 'whatsapp', delivery_status: status }),
+        )}
+      />,
+    );
+    const notes = screen.getAllByTestId('thread-message').map((item) => item.textContent);
+    expect(notes[0]).toContain('Queued on WhatsApp');
+    expect(notes[1]).toContain('Sent on WhatsApp');
+    expect(notes[2]).toContain('Delivered on WhatsApp');
+    expect(notes[3]).toContain('Read on WhatsApp');
+    expect(notes[4]).toContain('Not delivered by whatsapp');
+    expect(notes[5]).toContain('Not delivered by whatsapp');
+  });
+
   it('says when there are no messages yet', () => {
     render(<ConversationThread messages={[]} />);
     expect(screen.getByText('No messages yet.')).toBeInTheDocument();

@@ -6,16 +6,30 @@ export interface ThreadMessage extends TicketMessage {
   pending?: boolean;
 }
 
+/** How far a WhatsApp reply got, as Twilio reports it. */
+const WHATSAPP_PROGRESS: Record<string, string> = {
+  pending: 'Sending on WhatsApp',
+  queued: 'Queued on WhatsApp',
+  sent: 'Sent on WhatsApp',
+  delivered: 'Delivered on WhatsApp',
+  read: 'Read on WhatsApp',
+};
+
 /**
- * A note under a message. delivery_status is one of received | pending | sent |
- * delivered | failed. On the web form the page itself is the delivery, so only
- * a failed email/WhatsApp copy is worth telling the customer about; "pending"
- * is not shown because polling stops once the reply is in the thread.
+ * A note under a message. delivery_status is one of received | pending | queued |
+ * sent | delivered | read | failed | undelivered. On the web form the page itself
+ * is the delivery, so only a failed email/WhatsApp copy is worth telling the
+ * customer about, and for a WhatsApp reply how far it got; "pending" is not shown
+ * otherwise because polling stops once the reply is in the thread.
  */
 function noteFor(message: ThreadMessage): string | undefined {
   if (message.pending) return 'Sent';
-  if (message.delivery_status === 'failed' && !isWebChannel(message.channel)) {
+  const status = message.delivery_status ?? '';
+  if ((status === 'failed' || status === 'undelivered') && !isWebChannel(message.channel)) {
     return `Not delivered by ${channelLabel(message.channel).toLowerCase()}`;
+  }
+  if (message.role === 'agent' && message.channel === 'whatsapp') {
+    return WHATSAPP_PROGRESS[status];
   }
   return undefined;
 }
