@@ -45,8 +45,12 @@ class Passage:
 
     @property
     def section(self) -> str:
-        """The last heading of the title, without any "(part N)" suffix."""
-        return _PART.sub("", self.title).rsplit(TITLE_SEPARATOR, 1)[-1]
+        return section_of(self.title)
+
+
+def section_of(title: str) -> str:
+    """The last heading of a passage's title, without any "(part N)" suffix."""
+    return _PART.sub("", title).rsplit(TITLE_SEPARATOR, 1)[-1]
 
 
 def split_markdown(text: str, source: str, max_chars: int = MAX_CHARS) -> list[Passage]:
