@@ -1,11 +1,11 @@
 """One row per handled message: which model, how long, which tools, whether it was escalated.
 
-``frustration_signals`` holds each signal of the frustration score and what it added.
+``frustration_signals`` holds each signal of the frustration score and what it added (a dict:
+the pool's jsonb codec encodes it).
 """
 
 from __future__ import annotations
 
-import json
 from uuid import UUID
 
 from shared.db.pool import Connection
@@ -40,5 +40,5 @@ async def record(
         escalation_reason,
         sentiment,
         frustration,
-        None if frustration_signals is None else json.dumps(frustration_signals),
+        frustration_signals,
     )
