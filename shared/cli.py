@@ -279,8 +279,19 @@ def _gmail_watch(args: argparse.Namespace) -> int:
 
 def _eval(args: argparse.Namespace) -> int:
     from shared.evaluation.run import run_eval
+    from shared.evaluation.suite import given_set, load_suite
 
-    return run_eval(args.tickets, args.kb, args.json)
+    if (args.tickets is None) != (args.kb is None):
+        print("fte eval: give --tickets and --kb together, or neither", file=sys.stderr)
+        return 2
+    if args.tickets is not None:
+        return run_eval([given_set(args.tickets, args.kb)], args.json)
+    try:
+        sets = load_suite(args.suite) if args.suite else load_suite()
+    except ValueError as exc:
+        print(f"fte eval: {exc}", file=sys.stderr)
+        return 2
+    return run_eval(sets, args.json)
 
 
 def _try_whatsapp(args: argparse.Namespace) -> int:
@@ -415,10 +426,12 @@ def build_parser() -> argparse.ArgumentParser:
 
     ev = commands.add_parser(
         "eval",
-        help="run labelled tickets through the agent runner on a fresh database and score it",
+        help="run labelled tickets through the agent runner on a fresh database and score it; "
+        "by default the suite of shared/context/eval/suite.yaml (own, dev and held-out sets)",
     )
-    ev.add_argument("--tickets", type=Path, required=True, help="JSON array of labelled tickets")
-    ev.add_argument("--kb", type=Path, required=True, help="directory of markdown docs to ingest")
+    ev.add_argument("--tickets", type=Path, help="one JSON array of labelled tickets instead")
+    ev.add_argument("--kb", type=Path, help="the directory of markdown docs for --tickets")
+    ev.add_argument("--suite", type=Path, help="another suite file (YAML) than the default")
     ev.add_argument(
         "--json", action="store_true", help="end with one line of JSON with the figures"
     )

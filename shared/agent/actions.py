@@ -81,6 +81,7 @@ async def search(turn: TurnContext, query: str) -> list[SearchHit] | None:
         min_similarity=settings.kb_min_similarity,
     )
     turn.kb_hits += len(hits)
+    turn.found.extend(hit.title for hit in hits)
     if hits:
         turn.top_passage = hits[0].title
     return hits

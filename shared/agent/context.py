@@ -12,6 +12,7 @@ from uuid import UUID
 
 from events.envelope import InvalidEvent
 from events.models import MessageReceived
+from shared.agent.frustration import Frustration
 from shared.db import tickets
 from shared.db.pool import Queryable
 from shared.db.tickets import Ticket
@@ -37,6 +38,10 @@ class TurnContext:
     ticket: Ticket  # as the turn leaves it: status and escalation reason are planned here
     max_kb_searches: int = 2
     sentiment: float | None = None
+    frustration: Frustration | None = None
+    # A model that reads the conversation (not the offline one) judges the soft cases itself:
+    # frustration in context, and whether the passages answer.
+    model_judges_soft_cases: bool = False
     opened: bool = False
     tools_called: list[str] = field(default_factory=list)
     replies: list[PlannedReply] = field(default_factory=list)
@@ -44,6 +49,7 @@ class TurnContext:
     searches: int = 0
     kb_hits: int = 0
     top_passage: str | None = None  # title of the best passage of the latest search
+    found: list[str] = field(default_factory=list)  # titles of every search's best passages
     replied: bool = False
     escalation_reason: str | None = None
 

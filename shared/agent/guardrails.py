@@ -1,7 +1,8 @@
 """Whether a customer message goes straight to a person, and why: the hard escalation rules.
 
-Checks run in the order of escalation-rules.md: the YAML pattern rules as listed, then
-profanity, shouting and sentiment; the first that applies gives the reason. Matching runs on
+Checks run in the order of escalation-rules.md: the YAML pattern rules as listed (each read one
+sentence at a time, so a request is told from a mention), then profanity, shouting and
+frustration; the first that applies gives the reason. Matching runs on
 a normalised copy of the text, so spacing, zero-width or look-alike characters cannot hide
 a rule's words, and nothing a customer writes can switch a rule off. `matched` names the
 rule, pattern or list word that fired, never the customer's own text.
@@ -14,8 +15,9 @@ import unicodedata
 from dataclasses import dataclass
 from functools import cache
 
+from shared.agent.frustration import Frustration, frustration
 from shared.agent.reasons import ReasonCode
-from shared.agent.rules import EscalationRules
+from shared.agent.rules import EscalationRules, PatternRule
 from shared.agent.sentiment import sentiment
 
 # Words on better_profanity's default list that are everyday words, names, identities or
@@ -60,11 +62,21 @@ _HAS_DIGIT_OR_SIGN = re.compile(r"[013457@$]")
 
 @dataclass(frozen=True, slots=True)
 class Assessment:
-    """The guardrail's verdict on one message: `reason` is None when the agent may answer."""
+    """The guardrail's verdict on one message: `reason` is None when the agent may answer.
+
+    `sentiment` is VADER's plain score (0..1, kept in agent_metrics for comparison);
+    `frustration` is what the negative_sentiment rule reads, with its signals.
+    """
 
     reason: ReasonCode | None
     sentiment: float
+    frustration: Frustration
     matched: str | None = None
+
+    @property
+    def soft(self) -> bool:
+        """Whether a model that reads the whole conversation may judge this case itself."""
+        return self.reason == "negative_sentiment"
 
 
 def assess(text: str, rules: EscalationRules) -> Assessment:
@@ -73,24 +85,58 @@ def assess(text: str, rules: EscalationRules) -> Assessment:
     spelled = _SPELLED_OUT.sub(lambda m: _SPELLING_GAPS.sub("", m.group()), plain)
     unleeted = _WORD.sub(_unleet, spelled) if _HAS_DIGIT_OR_SIGN.search(spelled) else spelled
     score = sentiment(plain)
+    upset = frustration(plain, rules.frustration)
+    sentences = [s for variant in _distinct(plain, unleeted) for s in _sentences(variant)]
     for rule in rules.rules:
-        for pattern in rule.patterns:
-            if any(pattern.search(variant) for variant in _distinct(plain, unleeted)):
-                return Assessment(rule.reason, score, f"{rule.reason}: {pattern.pattern}")
+        matched = _rule_match(rule, sentences, rules.request_cues)
+        if matched is not None:
+            return Assessment(rule.reason, score, upset, f"{rule.reason}: {matched}")
     for variant in _distinct(plain, spelled):
         word = _swear_word(variant)
         if word is not None:
-            return Assessment("profanity", score, f"profanity: {word}")
+            return Assessment("profanity", score, upset, f"profanity: {word}")
     upper = sum(map(str.isupper, plain))
     letters = upper + sum(map(str.islower, plain))
     shout = rules.shouting
     if letters >= shout.min_letters and upper >= shout.uppercase_ratio * letters:
-        return Assessment("shouting", score, f"shouting: {upper} of {letters} letters upper-case")
-    if score < rules.sentiment_threshold:
         return Assessment(
-            "negative_sentiment", score, f"sentiment below {rules.sentiment_threshold}"
+            "shouting", score, upset, f"shouting: {upper} of {letters} letters upper-case"
         )
-    return Assessment(None, score)
+    threshold = rules.frustration.threshold
+    if upset.score >= threshold:
+        return Assessment(
+            "negative_sentiment",
+            score,
+            upset,
+            f"frustration {upset.score:.2f} >= {threshold} ({upset.explain()})",
+        )
+    return Assessment(None, score, upset)
+
+
+_SENTENCE_END = re.compile(r"(?<=[.!?])\s+|\n+")
+
+
+def _sentences(text: str) -> list[str]:
+    """The text cut after ., ! and ? and at line breaks: the unit a rule reads intent in."""
+    return [part for part in _SENTENCE_END.split(text) if part.strip()]
+
+
+def _rule_match(
+    rule: PatternRule, sentences: list[str], request_cues: tuple[re.Pattern[str], ...]
+) -> str | None:
+    """What made ``rule`` apply (its pattern, and the request cue if one was needed), or None."""
+    for sentence in sentences:
+        if any(mention.search(sentence) for mention in rule.mentions):
+            continue
+        for pattern in rule.patterns:
+            if pattern.search(sentence):
+                return pattern.pattern
+        for word in rule.when_requested:
+            if word.search(sentence):
+                cue = next((c for c in request_cues if c.search(sentence)), None)
+                if cue is not None:
+                    return f"{word.pattern} with request {cue.pattern}"
+    return None
 
 
 def normalise(text: str) -> str:

@@ -21,14 +21,16 @@ async def hard_escalation_rules(
     agent: Agent[TurnContext],
     input: str | list[TResponseInputItem],
 ) -> GuardrailFunctionOutput:
-    """Trips on pricing, refunds, legal, a request for a human, profanity, shouting, low sentiment.
+    """Trips on pricing, refunds, legal, a request for a human, profanity, shouting, frustration.
 
     It reads the customer's own text from the turn, not the model's input, so nothing written in
-    the message can reach or instruct the model when a rule applies.
+    the message can reach or instruct the model when a rule applies. Frustration is a soft case:
+    with a model that reads the conversation it does not trip; the model sees the score and its
+    signals and decides.
     """
     turn = ctx.context
     verdict: Assessment = assess(turn.text, load_rules())
     turn.sentiment = verdict.sentiment
-    return GuardrailFunctionOutput(
-        output_info=verdict, tripwire_triggered=verdict.reason is not None
-    )
+    turn.frustration = verdict.frustration
+    trips = verdict.reason is not None and not (verdict.soft and turn.model_judges_soft_cases)
+    return GuardrailFunctionOutput(output_info=verdict, tripwire_triggered=trips)

@@ -16,8 +16,10 @@ from events.models import MessageReceived
 from shared.agent import actions
 from shared.agent.context import TurnContext, start_turn
 from shared.agent.effects import write_effects
+from shared.agent.guardrails import assess
 from shared.agent.handover import APOLOGY, handover_message
 from shared.agent.models import model_name, select_model
+from shared.agent.offline_model import OfflineModel
 from shared.agent.rules import load_rules
 from shared.agent.support_agent import build_agent
 from shared.config import get_settings
@@ -48,6 +50,7 @@ class Outcome:
     kb_hits: int = 0
     top_passage: str | None = None
     latency_ms: float = 0.0
+    found: tuple[str, ...] = ()  # titles of the best passages of every search, in order
 
 
 async def handle_message(event: CloudEvent) -> Outcome:
@@ -66,6 +69,7 @@ async def handle_message(event: CloudEvent) -> Outcome:
     await _wait_for_capacity(pool)
     started = time.perf_counter()
     turn = await start_turn(pool, event_id, message, load_rules().max_kb_searches)
+    turn.model_judges_soft_cases = not isinstance(get_model(), OfflineModel)
     await _run_agent(turn)
     if turn.tools_called[:1] != ["create_ticket"]:
         raise RuntimeError("the agent did not open the ticket first")
@@ -85,6 +89,8 @@ async def handle_message(event: CloudEvent) -> Outcome:
             tools_called=turn.tools_called,
             escalation_reason=turn.escalation_reason,
             sentiment=turn.sentiment,
+            frustration=None if turn.frustration is None else turn.frustration.score,
+            frustration_signals=None if turn.frustration is None else turn.frustration.signals,
         )
     await publish_committed(turn.outgoing)
     log.info(
@@ -103,6 +109,7 @@ async def handle_message(event: CloudEvent) -> Outcome:
         kb_hits=turn.kb_hits,
         top_passage=turn.top_passage,
         latency_ms=latency_ms,
+        found=tuple(turn.found),
     )
 
 
@@ -165,6 +172,16 @@ async def _run_agent(turn: TurnContext) -> None:
 
 
 def _model_input(turn: TurnContext) -> str:
+    """The message as the model reads it; a model that judges soft cases also sees frustration.
+
+    The input is built before the Runner starts its guardrail, so the rules are applied here too
+    (a few milliseconds, and only for such a model).
+    """
     m = turn.message
     header = f"Channel: {m.channel}\n" + (f"Subject: {m.subject}\n" if m.subject else "")
+    if turn.model_judges_soft_cases:
+        verdict = assess(turn.text, load_rules())
+        header += (
+            f"Frustration: {verdict.frustration.score:.2f} ({verdict.frustration.explain()})\n"
+        )
     return f"{header}\n{m.content}"

@@ -191,3 +191,8 @@ async def hybrid_search(
         limit,
     )
     return [SearchHit(**dict(row)) for row in rows]
+
+
+async def remove_all(conn: Connection) -> int:
+    """Empty the knowledge base (an evaluation run answers each company from its own docs)."""
+    return len(await conn.fetch("DELETE FROM knowledge_base RETURNING id"))

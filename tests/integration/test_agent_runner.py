@@ -1,4 +1,5 @@
 import asyncio
+import json
 
 import asyncpg
 import pytest
@@ -129,3 +130,27 @@ async def test_the_same_customer_on_another_channel_resumes_the_conversation(
     assert await db.fetchval("SELECT count(DISTINCT conversation_id) FROM tickets") == 1
     assert await db.fetchval("SELECT count(*) FROM tickets") == 2
     assert whatsapp["partitionkey"] == str(await db.fetchval("SELECT id FROM customers"))
+
+
+async def test_frustration_and_its_signals_are_kept_with_the_turn(
+    app_env: str, db: asyncpg.Connection
+) -> None:
+    angry = (
+        "The import has been stuck for two days and it costs us money every hour. "
+        "I expect it working by tomorrow or we are disputing the invoice."
+    )
+    outcome = await handle_message(await accepted_event(angry, subject="Import"))
+    calm = await handle_message(
+        await accepted_event("The import failed with an error, how do I retry it?", subject=None)
+    )
+
+    assert outcome.escalation_reason == "negative_sentiment"
+    assert calm.escalation_reason is None
+    rows = await db.fetch(
+        "SELECT escalation_reason, frustration, frustration_signals FROM agent_metrics ORDER BY id"
+    )
+    signals = json.loads(rows[0]["frustration_signals"])  # this connection has no jsonb codec
+    assert {"money_lost", "demand", "deadline", "dispute"} <= set(signals)
+    assert rows[0]["frustration"] == min(1.0, round(sum(signals.values()), 3))
+    assert (rows[1]["escalation_reason"], rows[1]["frustration"]) == (None, 0.0)
+    assert json.loads(rows[1]["frustration_signals"]) == {}

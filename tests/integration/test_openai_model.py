@@ -88,3 +88,30 @@ async def test_a_wrong_api_key_fails_the_event_so_it_is_retried(
         await runner.handle_message(await _event("How do I reset my password?"))
     assert await db.fetchval("SELECT status FROM tickets") == "received"  # not answered
     assert await db.fetchval("SELECT count(*) FROM messages WHERE role = 'agent'") == 0
+
+
+async def test_frustration_is_left_to_the_model_with_its_signals(
+    openai_api: OpenAIStandIn,
+    db: asyncpg.Connection,
+) -> None:
+    """A soft case: the hard rules still ran (and would have tripped), but the model decides."""
+    angry = "How do I reset my password? I expect this sorted today or we are disputing the charge."
+    outcome = await runner.handle_message(await _event(angry))
+
+    assert openai_api.requests, "the message reached the model"
+    question = next(m for m in openai_api.requests[0]["messages"] if m["role"] == "user")
+    assert "Frustration: " in question["content"] and "dispute" in question["content"]
+    assert outcome.tools_called[0] == "create_ticket"
+    row = await db.fetchrow("SELECT frustration FROM agent_metrics")
+    assert row["frustration"] >= 0.5
+
+
+async def test_hard_rules_that_are_not_soft_still_stop_the_model(
+    openai_api: OpenAIStandIn,
+    db: asyncpg.Connection,
+) -> None:
+    outcome = await runner.handle_message(
+        await _event("I expect an answer today: please refund the duplicate charge.")
+    )
+    assert openai_api.requests == []
+    assert outcome.escalation_reason == "refund_request"

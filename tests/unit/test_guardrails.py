@@ -134,8 +134,8 @@ MUST_NOT_FIRE = [
 ]
 
 
-# Harmless as far as the pattern and profanity rules go, but VADER rates "kill" or "error"
-# strongly negative, so these are checked with the sentiment rule switched off.
+# Harmless for every rule: VADER alone rates "kill", "error" or "crash" strongly negative, but
+# frustration reads them as the technical words they are.
 NO_RULE_WORDS = [
     "It was a human error on our side, we deleted the wrong project.",
     "How do I kill the sync process on my laptop and restart it?",
@@ -155,8 +155,7 @@ def test_harmless_phrasing_does_not_fire(text: str, rules: EscalationRules) -> N
 
 @pytest.mark.parametrize("text", NO_RULE_WORDS)
 def test_words_that_are_not_rules(text: str, rules: EscalationRules) -> None:
-    without_sentiment = rules.model_copy(update={"sentiment_threshold": 0.0})
-    assert assess(text, without_sentiment).reason is None
+    assert assess(text, rules).reason is None
 
 
 EVASIONS = [
@@ -230,7 +229,8 @@ def test_matched_names_the_rule_not_the_customer_text(rules: EscalationRules) ->
 
 def test_every_assessment_carries_the_sentiment(rules: EscalationRules) -> None:
     calm = assess("How do I export my tasks?", rules)
-    assert calm == Assessment(None, calm.sentiment)
+    assert calm == Assessment(None, calm.sentiment, calm.frustration)
+    assert calm.frustration.score == 0
     assert 0.3 <= calm.sentiment <= 1
     upset = assess("This is awful and I hate it, I am so angry and disappointed.", rules)
     assert upset.reason == "negative_sentiment"

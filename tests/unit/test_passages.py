@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import pytest
+
 from shared.kb.passages import MAX_CHARS, Passage, split_markdown
 
 CONTEXT = Path(__file__).resolve().parents[2] / "shared" / "context"
@@ -44,6 +46,7 @@ def test_each_heading_starts_a_passage_titled_by_its_heading_path() -> None:
         "Product docs",
         "Product docs › Resetting your password",
         "Product docs › Two-factor authentication › Backup codes",
+        "Product docs › Two-factor authentication › Backup codes › Printing them",
         "Product docs › Closing words # with a trailing hash",
     ]
     assert {p.source for p in passages} == {"product-docs.md"}
@@ -54,9 +57,11 @@ def test_the_content_is_the_section_text_without_its_heading_line() -> None:
     assert password.content == "Click **Forgot password?**."
 
 
-def test_headings_below_level_three_stay_inside_their_section() -> None:
-    backup = split_markdown(DOC, "docs.md")[2]
-    assert backup.content == "Keep them safe.\n\n#### Printing them\n\nUse the print button."
+def test_deeper_headings_start_sections_of_their_own() -> None:
+    """Other companies' docs nest deeper than ###: a #### section is as findable as any."""
+    backup, printing = split_markdown(DOC, "docs.md")[2:4]
+    assert backup.content == "Keep them safe."
+    assert (printing.section, printing.content) == ("Printing them", "Use the print button.")
 
 
 def test_sections_without_text_are_skipped() -> None:
@@ -137,3 +142,89 @@ def test_every_section_of_the_real_product_docs_becomes_passages_under_the_limit
     assert all(0 < len(p.content) <= MAX_CHARS for p in passages)
     assert all(p.title.startswith("Northwind Cloud product documentation") for p in passages)
     assert len({p.content_hash for p in passages}) == len(passages)
+
+
+# Markdown as other companies write it (invented for these tests).
+OTHER_DOCS = """Help
+====
+
+Intro text.
+
+Accounts
+--------
+
+#### Closing an account
+
+Close it under Settings.
+
+##### Data kept afterwards
+
+Invoices only.
+
+## FAQ
+
+**Can I pause my plan?**
+Yes, for up to three months.
+
+**Is there a mobile app?**
+Yes, on iOS and Android.
+
+## More questions
+
+- **Do you ship abroad?** Only within the EU.
+- **Can I change the address?** Until the box is packed.
+
+## Q and A
+
+Q: How long is the trial?
+A: Fourteen days.
+
+Q: Do I need a card for the trial?
+A: No.
+"""
+
+
+def test_headings_of_any_depth_and_setext_headings_make_sections() -> None:
+    titles = [p.title for p in split_markdown(OTHER_DOCS, source="help.md")]
+    assert titles[:3] == [
+        "Help",
+        "Help › Accounts › Closing an account",
+        "Help › Accounts › Closing an account › Data kept afterwards",
+    ]
+
+
+@pytest.mark.parametrize(
+    ("question", "answer"),
+    [
+        ("Can I pause my plan?", "for up to three months"),
+        ("Is there a mobile app?", "iOS and Android"),
+        ("Do you ship abroad?", "Only within the EU"),
+        ("Can I change the address?", "Until the box is packed"),
+        ("How long is the trial?", "Fourteen days"),
+        ("Do I need a card for the trial?", "No."),
+    ],
+)
+def test_every_faq_question_is_a_passage_of_its_own(question: str, answer: str) -> None:
+    by_section = {p.section: p for p in split_markdown(OTHER_DOCS, source="help.md")}
+    passage = by_section[question]
+    assert passage.content.startswith(question)
+    assert answer in passage.content
+    assert "A:" not in passage.content
+    assert sum(question in p.content for p in by_section.values()) == 1
+
+
+def test_a_single_bold_question_is_not_an_faq() -> None:
+    text = "## Limits\n\n**What counts?**\nEvery build counts.\n"
+    [passage] = split_markdown(text, source="limits.md")
+    assert passage.section == "Limits"
+
+
+def test_a_long_table_keeps_its_header_in_every_part() -> None:
+    header = "| Code | Meaning |\n|------|---------|"
+    rows = "\n".join(f"| E{n:03} | {'something went wrong ' * 4}|" for n in range(40))
+    passages = split_markdown(f"## Error codes\n\n{header}\n{rows}\n", source="errors.md")
+    assert len(passages) > 1
+    for passage in passages:
+        assert passage.content.startswith(header)
+        assert len(passage.content) <= MAX_CHARS
+    assert sum(p.content.count("| E0") for p in passages) == 40

@@ -15,9 +15,18 @@ ROOT = Path(__file__).resolve().parents[2]
 CONFIG_MAP = ROOT / "knative" / "base" / "escalation-rules.yaml"
 
 MINIMAL = """\
-sentiment_threshold: 0.3
+frustration:
+  threshold: 0.3
+  tone_weight: 0.6
+  neutral_words: error failed
+  caps_weight: 0.2
+  caps_min_words: 2
+  punctuation_weight: 0.2
+  cues:
+    - {signal: demand, weight: 0.3, patterns: ['\\bi expect\\b']}
 shouting: {min_letters: 12, uppercase_ratio: 0.7}
 max_kb_searches: 2
+request_cues: ['\\bplease\\b']
 rules:
   - reason: legal
     patterns: ['\\bpineapple\\b']
@@ -39,7 +48,7 @@ def test_packaged_rules_load_in_policy_order(monkeypatch: pytest.MonkeyPatch) ->
         "legal",
         "human_requested",
     ]
-    assert rules.sentiment_threshold == 0.3
+    assert rules.frustration.threshold == 0.5
     assert (rules.shouting.min_letters, rules.shouting.uppercase_ratio) == (12, 0.7)
     assert rules.max_kb_searches == 2
 
@@ -56,7 +65,7 @@ def test_patterns_are_compiled_once_and_case_insensitive() -> None:
 def test_rules_are_frozen() -> None:
     rules = load_rules(DEFAULT_RULES_PATH)
     with pytest.raises(ValueError):
-        rules.sentiment_threshold = 0.0
+        rules.max_kb_searches = 0
 
 
 def test_rules_come_from_the_configured_file(
@@ -74,13 +83,13 @@ def test_rules_come_from_the_configured_file(
 def test_thresholds_come_from_the_configured_file(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    neutral = "How do I export my tasks to a spreadsheet?"
-    assert assess(neutral, load_rules(DEFAULT_RULES_PATH)).reason is None
-    strict = MINIMAL.replace("sentiment_threshold: 0.3", "sentiment_threshold: 0.9")
+    calm = "I expect the export to be a CSV file, is that right?"
+    assert assess(calm, load_rules(DEFAULT_RULES_PATH)).reason is None
+    strict = MINIMAL.replace("threshold: 0.3", "threshold: 0.25")
     strict = strict.replace("min_letters: 12", "min_letters: 3")
     monkeypatch.setenv(RULES_PATH_ENV, str(write(tmp_path, strict)))
     rules = load_rules()
-    assert assess(neutral, rules).reason == "negative_sentiment"
+    assert assess(calm, rules).reason == "negative_sentiment"
     assert assess("HELP ME", rules).reason == "shouting"
 
 
@@ -95,10 +104,11 @@ def test_a_bad_pattern_names_its_rule_and_pattern(tmp_path: Path) -> None:
     [
         ("rules: [unclosed", "not valid YAML"),
         ("- just\n- a list\n", "top level"),
-        (MINIMAL.replace("0.3", "1.5"), "sentiment_threshold"),
+        (MINIMAL.replace("threshold: 0.3", "threshold: 1.5"), "frustration.threshold"),
         (MINIMAL.replace("reason: legal", "reason: weather"), "reason"),
         (MINIMAL.replace("['\\bpineapple\\b']", "[]"), "patterns"),
-        (MINIMAL + "sentiment_treshold: 0.2\n", "sentiment_treshold"),
+        (MINIMAL + "sentiment_threshold: 0.2\n", "sentiment_threshold"),
+        (MINIMAL.replace("request_cues: [", "request_cues: [] #"), "request_cues"),
         (MINIMAL.replace("min_letters: 12, ", ""), "min_letters"),
     ],
 )
