@@ -1,5 +1,8 @@
 """Routes ``/api/v1/*`` as the HTTPRoute in knative/ says, and serves the built web form at ``/``.
 
+The support inbox (``dist/staff/index.html``) is served at ``/staff`` and every path below it,
+never framed; any other page path gets the support page.
+
 Limits come before memory: a request target over 2,048 bytes, a control character in the path
 or query, or a declared body over the API's limit is refused before anything is read; a body
 without a length is streamed to the backend and cut at the limit. uvicorn bounds the headers
@@ -49,6 +52,7 @@ from shared.http_api import MAX_BODY_BYTES
 
 WEB_DIST = Path(__file__).resolve().parents[2] / "web-form" / "dist"
 PAGE_CONFIG = "fte-web-page"  # the ConfigMap in knative/base/httproute.yaml
+STAFF_PREFIX = "/staff"  # the support inbox (web-form/dist/staff/index.html), at every path below
 MAX_TARGET_BYTES = 2048
 MAX_HEADER_BYTES = 16 * 1024
 RECEIPT_SECONDS = 10.0  # from the first byte of a request to the last of its body
@@ -311,18 +315,32 @@ def page_security_headers(frame_ancestors: str = "'self'") -> dict[str, str]:
     }
 
 
+def staff_page_headers(page: Mapping[str, str]) -> dict[str, str]:
+    """The support page's headers, but never framed: the inbox acts for a signed-in person."""
+    csp = re.sub(r"frame-ancestors [^;]*", "frame-ancestors 'none'", page["content-security-policy"])
+    return dict(page) | {"content-security-policy": csp}
+
+
+def _is_staff_page(path: str) -> bool:
+    return path == STAFF_PREFIX or path.startswith(STAFF_PREFIX + "/")
+
+
 def _static(web_dist: Path, path: str, page: dict[str, str]) -> Response:
-    if not (web_dist / "index.html").exists():
+    """A file of the build, else the inbox page under ``/staff``, else the support page."""
+    staff = _is_staff_page(path)
+    entry = web_dist / "staff" / "index.html" if staff else web_dist / "index.html"
+    headers = staff_page_headers(page) if staff else page
+    if not entry.exists():
         return HTMLResponse(
             "<h1>Support form not built</h1><p>Run <code>npm run build</code> in web-form/.</p>",
             status_code=503,
-            headers=page,
+            headers=headers,
         )
     candidate = (web_dist / path.lstrip("/")).resolve()
     if candidate.is_file() and candidate.is_relative_to(web_dist.resolve()):
         # The embeddable script is a module: browsers fetch it with CORS from other sites.
         return FileResponse(candidate, headers=page | {"access-control-allow-origin": "*"})
-    return FileResponse(web_dist / "index.html", headers=page)
+    return FileResponse(entry, headers=headers)
 
 
 class _DeadlineH11(H11Protocol):

@@ -61,6 +61,8 @@ async def gateway(tmp_path: Path) -> AsyncIterator[httpx.AsyncClient]:
     (tmp_path / "assets").mkdir()
     (tmp_path / "index.html").write_text("<div id=root></div>")
     (tmp_path / "assets" / "fte-support.js").write_text("export {}")
+    (tmp_path / "staff").mkdir()
+    (tmp_path / "staff" / "index.html").write_text("<title>Support inbox</title>")
     backends = {name: "http://127.0.0.1:9" for name in ("intake-web-form", "ticket-status", "ops")}
     app = create_app(RULES, backends, web_dist=tmp_path)
     async with httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="http://gw") as c:
@@ -114,6 +116,27 @@ async def test_unknown_pages_get_the_single_page_app(gateway: httpx.AsyncClient)
     response = await gateway.get("/anything")
     assert response.status_code == 200
     assert "root" in response.text
+
+
+@pytest.mark.parametrize("path", ["/staff", "/staff/", "/staff/?ticket=TKT-0001", "/staff/x/y"])
+async def test_the_inbox_is_served_at_staff_and_below_and_never_framed(
+    gateway: httpx.AsyncClient, path: str
+) -> None:
+    response = await gateway.get(path)
+    assert response.status_code == 200
+    assert "Support inbox" in response.text
+    csp = response.headers["content-security-policy"]
+    assert "script-src 'self';" in csp and "'unsafe-inline'" not in csp
+    assert csp.endswith("frame-ancestors 'none'")
+    assert response.headers["referrer-policy"] == "no-referrer"
+
+
+async def test_a_path_that_only_starts_like_staff_gets_the_support_page(
+    gateway: httpx.AsyncClient,
+) -> None:
+    response = await gateway.get("/staffing")
+    assert "root" in response.text
+    assert response.headers["content-security-policy"].endswith("frame-ancestors 'self'")
 
 
 def test_allowed_methods_are_those_of_the_rules_whose_path_fits() -> None:

@@ -14,7 +14,8 @@ export const GENERIC_ERROR_MESSAGE =
   'Something went wrong on our side. Please try again in a moment.';
 
 export type TicketStatus = 'received' | 'open' | 'answered' | 'escalated' | 'resolved' | 'failed';
-export type MessageRole = 'customer' | 'agent';
+/** `staff` is a person on the support team answering an escalated ticket. */
+export type MessageRole = 'customer' | 'agent' | 'staff';
 
 export interface SupportFormPayload {
   name: string;
@@ -40,6 +41,8 @@ export interface TicketMessage {
   content: string;
   created_at: string;
   delivery_status: string | null;
+  /** Who on the team wrote a `staff` message, when the server says. */
+  author?: { id?: string; name: string } | null;
 }
 
 export interface Ticket {
@@ -103,11 +106,11 @@ export function apiUrl(apiBase: string, path: string): string {
   return `${apiBase.trim().replace(/\/+$/, '')}${path}`;
 }
 
-function isRecord(value: unknown): value is Record<string, unknown> {
+export function isRecord(value: unknown): value is Record<string, unknown> {
   return typeof value === 'object' && value !== null && !Array.isArray(value);
 }
 
-function isAbortError(error: unknown): boolean {
+export function isAbortError(error: unknown): boolean {
   return isRecord(error) && error.name === 'AbortError';
 }
 
@@ -132,7 +135,7 @@ function parseFieldErrors(body: Record<string, unknown>): FieldError[] {
   return result;
 }
 
-function errorFromResponse(status: number, body: unknown): ApiError {
+export function errorFromResponse(status: number, body: unknown): ApiError {
   if (!isRecord(body)) return new ApiError(status, GENERIC_ERROR_MESSAGE);
   const detail =
     typeof body.detail === 'string' && body.detail.trim() !== ''
@@ -141,7 +144,7 @@ function errorFromResponse(status: number, body: unknown): ApiError {
   return new ApiError(status, detail, parseFieldErrors(body));
 }
 
-async function readJson(response: Response): Promise<unknown> {
+export async function readJson(response: Response): Promise<unknown> {
   let text: string;
   try {
     text = await response.text();
@@ -189,7 +192,7 @@ async function request(
   return data;
 }
 
-function unexpected(status = 502): ApiError {
+export function unexpected(status = 502): ApiError {
   return new ApiError(status, 'The support server sent a response we did not understand.');
 }
 
@@ -228,7 +231,8 @@ export async function submitForm(
 
 function normaliseMessage(raw: unknown, index: number): TicketMessage | null {
   if (!isRecord(raw) || typeof raw.content !== 'string') return null;
-  const role: MessageRole = raw.role === 'agent' ? 'agent' : 'customer';
+  const role: MessageRole = raw.role === 'agent' || raw.role === 'staff' ? raw.role : 'customer';
+  const author = isRecord(raw.author) && typeof raw.author.name === 'string' ? { name: raw.author.name } : null;
   return {
     id: typeof raw.id === 'string' || typeof raw.id === 'number' ? raw.id : `message-${index}`,
     role,
@@ -236,6 +240,7 @@ function normaliseMessage(raw: unknown, index: number): TicketMessage | null {
     content: raw.content,
     created_at: typeof raw.created_at === 'string' ? raw.created_at : '',
     delivery_status: typeof raw.delivery_status === 'string' ? raw.delivery_status : null,
+    ...(author ? { author } : {}),
   };
 }
 

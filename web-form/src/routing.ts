@@ -80,7 +80,8 @@ function moveTokenToFragment(): void {
   if (href !== null) window.history.replaceState(window.history.state, '', href);
 }
 
-const NAVIGATE_EVENT = 'fte:navigate';
+/** Fired by `navigate`, so every route hook (the support page's, the inbox's) updates. */
+export const NAVIGATE_EVENT = 'fte:navigate';
 
 export function navigate(href: string): void {
   window.history.pushState(null, '', href);

@@ -14,22 +14,36 @@ export function sortMessages<M extends TicketMessage>(messages: readonly M[]): M
     .map((entry) => entry.message);
 }
 
-/** True while the latest customer message has no agent message after it. */
+/** An answer to the customer: the agent's, or a person's on the support team. */
+export function isAnswer(message: TicketMessage): boolean {
+  return message.role === 'agent' || message.role === 'staff';
+}
+
+/** True while the latest customer message has no answer (agent or staff) after it. */
 export function isAwaitingReply(messages: readonly TicketMessage[]): boolean {
   const ordered = sortMessages(messages);
   let lastCustomer = -1;
   let lastAgent = -1;
   ordered.forEach((message, index) => {
-    if (message.role === 'agent') lastAgent = index;
+    if (isAnswer(message)) lastAgent = index;
     else lastCustomer = index;
   });
   if (lastCustomer === -1 && lastAgent === -1) return true; // thread not written yet
   return lastAgent < lastCustomer;
 }
 
+/** True while an escalated ticket's latest customer message has no answer from a person after it. */
+export function isAwaitingStaff(messages: readonly TicketMessage[]): boolean {
+  const ordered = sortMessages(messages);
+  const lastCustomer = ordered.map((message) => message.role).lastIndexOf('customer');
+  return !ordered.slice(lastCustomer + 1).some((message) => message.role === 'staff');
+}
+
 export function shouldKeepPolling(ticket: Ticket, pendingReplies: number): boolean {
   if (pendingReplies > 0) return true;
   if (FINAL_STATUSES.includes(ticket.status)) return false;
+  // The agent's handover note answers nothing: a person's reply is still to come.
+  if (ticket.status === 'escalated') return isAwaitingStaff(ticket.messages);
   return isAwaitingReply(ticket.messages);
 }
 
@@ -68,8 +82,8 @@ export function reconcilePending(
   return pending.filter((reply) => count < reply.recordedWhenCustomerCount);
 }
 
-/** Agent messages in `next` that were not in `previous`. */
+/** Answers (agent or staff) in `next` that were not in `previous`. */
 export function newAgentMessages(previous: Ticket, next: Ticket): TicketMessage[] {
   const known = new Set(previous.messages.map((message) => String(message.id)));
-  return next.messages.filter((message) => message.role === 'agent' && !known.has(String(message.id)));
+  return next.messages.filter((message) => isAnswer(message) && !known.has(String(message.id)));
 }

@@ -3,6 +3,8 @@ import type { MouseEvent } from 'react';
 interface SubmitButtonProps {
   label: string;
   busy: boolean;
+  /** What the button reads while busy. */
+  busyLabel?: string;
 }
 
 /**
@@ -10,7 +12,7 @@ interface SubmitButtonProps {
  * On mousedown it keeps focus where it is: otherwise the field being left blurs
  * first, shows its error, the button moves down, and the click lands on nothing.
  */
-export function SubmitButton({ label, busy }: SubmitButtonProps) {
+export function SubmitButton({ label, busy, busyLabel = 'Sending…' }: SubmitButtonProps) {
   return (
     <button
       type="submit"
@@ -22,7 +24,7 @@ export function SubmitButton({ label, busy }: SubmitButtonProps) {
       {busy ? (
         <>
           <span className="spinner" aria-hidden="true" />
-          Sending…
+          {busyLabel}
         </>
       ) : (
         label
