@@ -99,7 +99,7 @@ export function Queue({ view, session, pollIntervalMs, onSignedOut }: QueueProps
           {view === 'mine' ? 'No tickets are assigned to you.' : 'No tickets here.'} New ones appear by themselves.
         </p>
       ) : (
-        <div className="table-scroll" role="region" aria-labelledby={headingId} tabIndex={0}>
+        <div className="table-scroll" role="region" aria-label="Ticket list" tabIndex={0}>
           <table className="queue">
             <caption className="visually-hidden">
               {TITLES[view]}, longest wait first. Updates by itself every few seconds.
@@ -124,7 +124,7 @@ export function Queue({ view, session, pollIntervalMs, onSignedOut }: QueueProps
                   <tr key={item.ticket_number} data-testid="queue-row" data-ticket={item.ticket_number}>
                     <th scope="row">
                       <AppLink className="queue__link" href={staffHref({ view: 'ticket', ticket: item.ticket_number })}>
-                        <span className="ticket-number">{item.ticket_number}</span>
+                        <span className="ticket-number">{item.ticket_number}</span>{' '}
                         <span className="queue__subject">{item.subject || '(no subject)'}</span>
                       </AppLink>
                     </th>

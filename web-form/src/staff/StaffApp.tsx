@@ -28,7 +28,7 @@ export function StaffApp({ pollIntervalMs = POLL_INTERVAL_MS }: StaffAppProps) {
   const [signOutProblem, setSignOutProblem] = useState<string | null>(null);
   const [attempt, setAttempt] = useState(0);
   const rootRef = useRef<HTMLDivElement>(null);
-  const firstRender = useRef(true);
+  const previousKey = useRef<string | null>(null);
 
   useEffect(() => {
     const controller = new AbortController();
@@ -61,12 +61,12 @@ export function StaffApp({ pollIntervalMs = POLL_INTERVAL_MS }: StaffAppProps) {
 
   const viewKey =
     state.phase !== 'signed-in' ? state.phase : route.view === 'ticket' ? `ticket:${route.ticket}` : `queue:${route.queue}`;
-  // After sign-in, sign-out or navigating, focus moves to the new view's heading (not on first load).
+  // After sign-in, sign-out or navigating, focus moves to the new view's heading; not on loading
+  // the page (the first view after the session check), where it starts at the top as usual.
   useEffect(() => {
-    if (firstRender.current) {
-      firstRender.current = false;
-      return;
-    }
+    const previous = previousKey.current;
+    previousKey.current = viewKey;
+    if (previous === null || previous === 'checking') return;
     rootRef.current?.querySelector<HTMLElement>('[data-view-heading]')?.focus();
   }, [viewKey]);
 

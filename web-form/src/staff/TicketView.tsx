@@ -1,4 +1,4 @@
-import { useCallback, useEffect, useId, useRef, useState } from 'react';
+import { useCallback, useEffect, useId, useRef, useState, type ReactNode } from 'react';
 import { ApiError } from '../api';
 import { AppLink } from '../components/AppLink';
 import { ConversationThread, type ThreadMessage } from '../components/ConversationThread';
@@ -140,27 +140,39 @@ export function TicketView({ ticketNumber, session, pollIntervalMs, onSignedOut 
     </AppLink>
   );
 
-  if (phase !== 'ready' || detail === null || ticket === null) {
-    return (
-      <section className="card" aria-labelledby={headingId}>
-        {backLink}
+  // One heading element whatever the phase, so focus moved to it stays there once the ticket loads.
+  const frame = (header: ReactNode, body: ReactNode) => (
+    <section className="card" aria-labelledby={headingId}>
+      <p className="visually-hidden" aria-live="polite" data-testid="announcer">
+        {announcement}
+      </p>
+      {backLink}
+      <div className="ticket__header">
         <h1 id={headingId} className="card__title" tabIndex={-1} data-view-heading>
-          Ticket {ticketNumber}
+          Ticket {ticket?.ticket_number ?? ticketNumber}
         </h1>
-        {phase === 'not-found' ? (
-          <div className="alert alert--error" role="alert">
-            There is no ticket {ticketNumber}, or you may not open it.
-          </div>
-        ) : problem !== null ? (
-          <div className="alert alert--warning" role="alert">
-            {problem} Trying again…
-          </div>
-        ) : (
-          <p role="status" className="muted">
-            <span className="spinner spinner--dark" aria-hidden="true" /> Loading the ticket…
-          </p>
-        )}
-      </section>
+        {header}
+      </div>
+      {body}
+    </section>
+  );
+
+  if (phase !== 'ready' || detail === null || ticket === null) {
+    return frame(
+      null,
+      phase === 'not-found' ? (
+        <div className="alert alert--error" role="alert">
+          There is no ticket {ticketNumber}, or you may not open it.
+        </div>
+      ) : problem !== null ? (
+        <div className="alert alert--warning" role="alert">
+          {problem} Trying again…
+        </div>
+      ) : (
+        <p role="status" className="muted">
+          <span className="spinner spinner--dark" aria-hidden="true" /> Loading the ticket…
+        </p>
+      ),
     );
   }
 
@@ -200,23 +212,16 @@ export function TicketView({ ticketNumber, session, pollIntervalMs, onSignedOut 
     refresh();
   };
 
-  return (
-    <section className="card" aria-labelledby={headingId}>
-      <p className="visually-hidden" aria-live="polite" data-testid="announcer">
-        {announcement}
-      </p>
-      {backLink}
-      <div className="ticket__header">
-        <h1 id={headingId} className="card__title" tabIndex={-1} data-view-heading>
-          Ticket {ticket.ticket_number}
-        </h1>
-        <span className={`badge badge--${resolved ? 'success' : 'attention'}`} data-testid="ticket-status" data-status={ticket.status}>
-          {staffStatusLabel(ticket.status)}
-        </span>
-        <span className={`badge badge--${sla.tone}`} data-testid="sla-badge">
-          {sla.text}
-        </span>
-      </div>
+  return frame(
+    <>
+      <span className={`badge badge--${resolved ? 'success' : 'attention'}`} data-testid="ticket-status" data-status={ticket.status}>
+        {staffStatusLabel(ticket.status)}
+      </span>
+      <span className={`badge badge--${sla.tone}`} data-testid="sla-badge">
+        {sla.text}
+      </span>
+    </>,
+    <>
       <p className="ticket__subject">{ticket.subject || '(no subject)'}</p>
 
       <dl className="ticket__meta">
@@ -404,6 +409,6 @@ export function TicketView({ ticketNumber, session, pollIntervalMs, onSignedOut 
           ))}
         </ol>
       )}
-    </section>
+    </>,
   );
 }
