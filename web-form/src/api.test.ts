@@ -113,6 +113,26 @@ describe('api client', () => {
     ]);
   });
 
+  it('keeps a staff message as staff, with its author, and reads any other role as the customer', async () => {
+    stubFetch(() =>
+      Promise.resolve(
+        jsonResponse(200, {
+          ticket_number: 'TKT-0001',
+          status: 'escalated',
+          messages: [
+            { id: 1, role: 'staff', content: 'A person.', author: { id: 'u1', name: 'Sam Lee' } },
+            { id: 2, role: 'system', content: 'Odd.' },
+          ],
+        }),
+      ),
+    );
+    const ticket = await getTicket('TKT-0001', 'tok');
+    expect(ticket.messages.map((m) => [m.role, m.author?.name])).toEqual([
+      ['staff', 'Sam Lee'],
+      ['customer', undefined],
+    ]);
+  });
+
   it('rejects a 200 body that is not a ticket', async () => {
     stubFetch(() => Promise.resolve(jsonResponse(200, { hello: 'world' })));
     await expect(getTicket('TKT-0001', 't')).rejects.toBeInstanceOf(ApiError);

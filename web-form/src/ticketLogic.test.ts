@@ -53,6 +53,21 @@ describe('waiting for a reply', () => {
   });
 });
 
+describe('waiting for a person on an escalated ticket', () => {
+  it('keeps polling past the agent’s handover message until a staff answer comes after the customer', () => {
+    const handedOver = [msg('customer', '2025-01-01T10:00:00Z'), msg('agent', '2025-01-01T10:00:05Z')];
+    expect(shouldKeepPolling(ticket('escalated', handedOver), 0)).toBe(true);
+    const answered = [...handedOver, msg('staff', '2025-01-01T11:00:00Z')];
+    expect(shouldKeepPolling(ticket('escalated', answered), 0)).toBe(false);
+    const writesAgain = [...answered, msg('customer', '2025-01-01T11:05:00Z')];
+    expect(shouldKeepPolling(ticket('escalated', writesAgain), 0)).toBe(true);
+  });
+
+  it('counts a staff answer as a reply on a ticket that is no longer escalated', () => {
+    expect(isAwaitingReply([msg('customer', '2025-01-01T10:00:00Z'), msg('staff', '2025-01-01T10:01:00Z')])).toBe(false);
+  });
+});
+
 describe('optimistic replies', () => {
   it('stays until the server lists one more customer message', () => {
     const thread = [msg('customer', '2025-01-01T10:00:00Z'), msg('agent', '2025-01-01T10:01:00Z')];

@@ -79,6 +79,39 @@ describe('ConversationThread', () => {
     expect(notes[5]).toContain('Not delivered by whatsapp');
   });
 
+  it('shows a person’s answer to the customer as from the support team, or by first name', () => {
+    render(
+      <ConversationThread
+        messages={[
+          message({ id: 'a', role: 'staff', content: 'A person here.' }),
+          message({ id: 'b', role: 'staff', content: 'Sam here.', author: { id: 'u1', name: 'Sam Lee' } }),
+        ]}
+      />,
+    );
+    const items = screen.getAllByTestId('thread-message');
+    expect(items.map((item) => item.dataset.role)).toEqual(['staff', 'staff']);
+    expect(items[0]?.querySelector('.thread__author')).toHaveTextContent(/^Support team$/);
+    expect(items[1]?.querySelector('.thread__author')).toHaveTextContent(/^Sam$/);
+    expect(items[1]).not.toHaveTextContent('Lee');
+  });
+
+  it('names everyone for staff: the customer, the AI agent, colleagues in full, and every channel', () => {
+    render(
+      <ConversationThread
+        perspective="staff"
+        customerName="Ada Lovelace"
+        messages={[
+          message({ id: 'a' }),
+          message({ id: 'b', role: 'agent' }),
+          message({ id: 'c', role: 'staff', author: { name: 'Sam Lee' } }),
+        ]}
+      />,
+    );
+    const authors = screen.getAllByTestId('thread-message').map((item) => item.querySelector('.thread__author')?.textContent);
+    expect(authors).toEqual(['Ada Lovelace', 'AI agent', 'Sam Lee']);
+    expect(screen.getAllByTestId('thread-message')[0]).toHaveTextContent('via Web form');
+  });
+
   it('says when there are no messages yet', () => {
     render(<ConversationThread messages={[]} />);
     expect(screen.getByText('No messages yet.')).toBeInTheDocument();

@@ -247,6 +247,34 @@ describe('StatusChecker', () => {
       expect(getCalls(fetch)).toBe(2);
     });
 
+    it('keeps asking on an escalated ticket past the handover note, and shows a person’s answer when it comes', async () => {
+      const handover: TicketMessage = { ...AGENT_REPLY, content: 'A member of our support team will pick this up and reply here.' };
+      const staffAnswer: TicketMessage = {
+        id: 9,
+        role: 'staff',
+        channel: 'web_form',
+        content: 'I have refunded last month.',
+        created_at: '2025-03-02T11:00:00Z',
+        delivery_status: 'delivered',
+        author: { name: 'Sam Lee' },
+      };
+      const escalated = ticket({ status: 'escalated', messages: [CUSTOMER_FIRST, handover] });
+      const fetch = serve([escalated, escalated, ticket({ status: 'escalated', messages: [CUSTOMER_FIRST, handover, staffAnswer] })]);
+      render(<StatusChecker ticketNumber="TKT-0001" token="t" />);
+      await settle();
+      expect(screen.getByTestId('waiting-indicator')).toBeInTheDocument();
+      await advance(3000);
+      await advance(3000);
+      expect(getCalls(fetch)).toBe(3);
+      const last = threadMessages()[2];
+      expect(last).toHaveAttribute('data-role', 'staff');
+      expect(last).toHaveTextContent('Sam');
+      expect(last).toHaveTextContent('I have refunded last month.');
+      expect(screen.getByTestId('announcer')).toHaveTextContent('New reply from Northwind Cloud Support.');
+      await advance(30_000);
+      expect(getCalls(fetch)).toBe(3);
+    });
+
     it('stops polling once the ticket is resolved', async () => {
       const fetch = serve([ticket({ status: 'resolved' })]);
       render(<StatusChecker ticketNumber="TKT-0001" token="t" />);
