@@ -2,7 +2,7 @@ import { useCallback, useEffect, useId, useRef, useState, type ReactNode } from 
 import { ApiError } from '../api';
 import { AppLink } from '../components/AppLink';
 import { ConversationThread, type ThreadMessage } from '../components/ConversationThread';
-import { channelLabel, formatDateTime } from '../labels';
+import { channelLabel } from '../labels';
 import { sortMessages } from '../ticketLogic';
 import { describeProblem, type SignedOutHandler } from './problems';
 import {
@@ -20,8 +20,9 @@ import {
   type StaffMember,
   type TicketDetail,
 } from './staffApi';
-import { describeAction, reasonLabel, slaBadge, staffPriorityLabel, staffStatusLabel, waitingFor } from './staffLabels';
+import { reasonLabel, slaBadge, staffPriorityLabel, staffStatusLabel, waitingFor } from './staffLabels';
 import { staffHref } from './staffRouting';
+import { NotesAndActivity } from './NotesAndActivity';
 import { TextForm } from './TextForm';
 import { usePolling } from './usePolling';
 
@@ -325,90 +326,40 @@ export function TicketView({ ticketNumber, session, pollIntervalMs, onSignedOut 
         </div>
       ) : null}
 
-      <h2 className="section-title" id={sectionId('thread')}>
-        Conversation, every channel
-      </h2>
-      <ConversationThread
-        messages={thread}
-        labelledBy={sectionId('thread')}
-        perspective="staff"
-        customerName={ticket.customer.name}
-      />
+      <div className="ticket__layout">
+        <div className="ticket__main">
+          <h2 className="section-title" id={sectionId('thread')}>
+            Conversation, every channel
+          </h2>
+          <ConversationThread
+            messages={thread}
+            labelledBy={sectionId('thread')}
+            perspective="staff"
+            customerName={ticket.customer.name}
+          />
 
-      <TextForm
-        className="followup"
-        testId="answer-form"
-        label="Answer the customer"
-        hint={`${deliveryHint(ticket.channel)} Ctrl+Enter sends.`}
-        submitLabel="Send answer"
-        busyLabel="Sending…"
-        emptyMessage="Write the answer first."
-        onSubmit={submitAnswer}
-        onSignedOut={onSignedOut}
-      />
-
-      <h2 className="section-title" id={sectionId('notes')}>
-        Internal notes
-      </h2>
-      <p className="muted">The customer never sees these.</p>
-      {detail.notes.length === 0 ? (
-        <p className="muted">No notes yet.</p>
-      ) : (
-        <ul className="notes" aria-labelledby={sectionId('notes')}>
-          {detail.notes.map((item) => (
-            <li key={item.id} className={`note${item.private ? ' note--private' : ''}`} data-testid="note" data-private={item.private}>
-              <p className="thread__meta">
-                <span className="thread__author">{item.author.name || 'Someone'}</span>
-                {item.created_at ? (
-                  <>
-                    {' · '}
-                    <time dateTime={item.created_at}>{formatDateTime(item.created_at)}</time>
-                  </>
-                ) : null}
-                {item.private ? (
-                  <>
-                    {' · '}
-                    <span className="badge badge--private">Private</span>
-                  </>
-                ) : null}
-              </p>
-              <div className="thread__content">{item.body}</div>
-            </li>
-          ))}
-        </ul>
-      )}
-      <TextForm
-        testId="note-form"
-        label="Add a note"
-        hint="For the team only. Ctrl+Enter adds it."
-        submitLabel="Add note"
-        busyLabel="Adding…"
-        emptyMessage="Write the note first."
-        checkbox={{ label: 'Private', hint: 'Only you will see a private note.' }}
-        onSubmit={submitNote}
-        onSignedOut={onSignedOut}
-      />
-
-      <h2 className="section-title" id={sectionId('log')}>
-        Activity
-      </h2>
-      {detail.actions.length === 0 ? (
-        <p className="muted">No one on the team has acted on this ticket yet.</p>
-      ) : (
-        <ol className="action-log" aria-labelledby={sectionId('log')}>
-          {detail.actions.map((entry, index) => (
-            <li key={`${entry.created_at}-${index}`} data-testid="action">
-              <span className="thread__author">{entry.staff.name || 'Someone'}</span> {describeAction(entry)}
-              {entry.created_at ? (
-                <>
-                  {' · '}
-                  <time dateTime={entry.created_at}>{formatDateTime(entry.created_at)}</time>
-                </>
-              ) : null}
-            </li>
-          ))}
-        </ol>
-      )}
+          <TextForm
+            className="followup"
+            testId="answer-form"
+            label="Answer the customer"
+            hint={`${deliveryHint(ticket.channel)} Ctrl+Enter sends.`}
+            submitLabel="Send answer"
+            busyLabel="Sending…"
+            emptyMessage="Write the answer first."
+            onSubmit={submitAnswer}
+            onSignedOut={onSignedOut}
+          />
+        </div>
+        <div className="ticket__side">
+          <NotesAndActivity
+            notes={detail.notes}
+            actions={detail.actions}
+            idPrefix={idPrefix}
+            onAddNote={submitNote}
+            onSignedOut={onSignedOut}
+          />
+        </div>
+      </div>
     </>,
   );
 }
