@@ -317,7 +317,9 @@ def page_security_headers(frame_ancestors: str = "'self'") -> dict[str, str]:
 
 def staff_page_headers(page: Mapping[str, str]) -> dict[str, str]:
     """The support page's headers, but never framed: the inbox acts for a signed-in person."""
-    csp = re.sub(r"frame-ancestors [^;]*", "frame-ancestors 'none'", page["content-security-policy"])
+    csp = re.sub(
+        r"frame-ancestors [^;]*", "frame-ancestors 'none'", page["content-security-policy"]
+    )
     return dict(page) | {"content-security-policy": csp}
 
 
