@@ -65,7 +65,7 @@ class MessageReceived(EventData):
 
 
 class ReplyReady(EventData):
-    """The agent's answer, formatted for its channel, ready for that channel's sender."""
+    """An answer (the agent's, or a person's), formatted for its channel, for its sender."""
 
     event_type: ClassVar[str] = catalog.REPLY_READY
 
@@ -79,6 +79,9 @@ class ReplyReady(EventData):
     in_reply_to: str = Field(description="id of the message.received event this answers")
     apology: bool = Field(
         default=False, description="our apology for a message we could not handle"
+    )
+    author_staff_id: UUID | None = Field(
+        default=None, description="the support team member who wrote it; none: the agent"
     )
 
 

@@ -277,6 +277,45 @@ def _gmail_watch(args: argparse.Namespace) -> int:
     return 0
 
 
+def _staff_add(args: argparse.Namespace) -> int:
+    """``fte staff add EMAIL``: the password from a prompt, or stdin with --password-stdin."""
+    import getpass
+
+    import asyncpg
+
+    from shared.db import close_pool
+    from shared.staff.sessions import add_account
+
+    if args.password_stdin or not sys.stdin.isatty():
+        password = sys.stdin.readline().rstrip("\n")
+    else:
+        password = getpass.getpass("Password (12 characters or more): ")
+        if getpass.getpass("Again: ") != password:
+            print("error: the passwords differ", file=sys.stderr)
+            return 1
+    if args.database_url:
+        os.environ["DATABASE_URL"] = args.database_url
+    os.environ.setdefault("KAFKA_BOOTSTRAP_SERVERS", "unused:9092")  # not needed here
+
+    async def run() -> str:
+        try:
+            member = await add_account(args.email, args.name or "", args.role, password)
+            return f"{member.name} <{member.email}> ({member.role})"
+        finally:
+            await close_pool()
+
+    try:
+        added = asyncio.run(run())
+    except asyncpg.UniqueViolationError:
+        print(f"error: {args.email} has an account already", file=sys.stderr)
+        return 1
+    except ValueError as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 1
+    print(f"Added {added}; sign in at /staff/.")
+    return 0
+
+
 def _eval(args: argparse.Namespace) -> int:
     from shared.evaluation.run import run_eval
     from shared.evaluation.suite import given_set, load_suite
@@ -445,6 +484,16 @@ def build_parser() -> argparse.ArgumentParser:
     )
     watch.set_defaults(run=_gmail_watch)
 
+    staff_commands = commands.add_parser("staff", help="the support team").add_subparsers(
+        dest="staff_command", required=True
+    )
+    add = staff_commands.add_parser("add", help="create a staff account (no default password)")
+    add.add_argument("email")
+    add.add_argument("--name", help="as colleagues see it (default: the address)")
+    add.add_argument("--role", choices=["agent", "admin"], default="agent")
+    add.add_argument("--password-stdin", action="store_true", help="read the password from stdin")
+    add.add_argument("--database-url", help="default: DATABASE_URL")
+    add.set_defaults(run=_staff_add)
     _add_try(commands)
     return parser
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from functools import lru_cache
+from typing import Literal
 
 from pydantic import Field
 from pydantic_settings import BaseSettings, SettingsConfigDict
@@ -51,6 +52,24 @@ class Settings(BaseSettings):
     agent_runs_per_minute: float = 600.0
     agent_runs_burst: int = 20
     idempotency_retention_seconds: float = 86400.0
+    # Staff: a session lasts this long; this many wrong passwords in a row lock the account for
+    # staff_lockout_seconds; sign-in attempts per client address and replica are throttled too.
+    staff_session_hours: float = 12.0
+    staff_max_failed_sign_ins: int = 5
+    staff_lockout_seconds: float = 900.0
+    sign_ins_per_minute: float = 10.0
+    sign_ins_burst: int = 5
+    # SLA clocks per priority, in minutes from the ticket's creation: the first answer by a
+    # person, and the resolution. Shown in the staff queue; overdue counts in health.
+    sla_first_response_minutes: dict[str, float] = Field(
+        default_factory=lambda: {"urgent": 15.0, "high": 60.0, "medium": 240.0, "low": 1440.0}
+    )
+    sla_resolution_minutes: dict[str, float] = Field(
+        default_factory=lambda: {"urgent": 240.0, "high": 1440.0, "medium": 4320.0, "low": 10080.0}
+    )
+    # Where a customer's new message on an escalated ticket goes: to the staff who have it
+    # ("staff"), or to the agent again ("agent").
+    escalated_follow_ups: Literal["staff", "agent"] = "staff"
     history_limit: int = 20
     kb_search_limit: int = 3
     # Cosine cut-off for a passage to count as an answer, chosen on the own and development sets

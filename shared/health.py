@@ -11,6 +11,7 @@ from shared.config import Settings, get_settings
 from shared.db import get_pool, gmail_mailboxes
 from shared.db.pool import Queryable
 from shared.publisher import broker_reachable
+from shared.staff.inbox import waiting_counts
 
 
 async def database_reachable(timeout: float = 2.0) -> bool:
@@ -46,6 +47,14 @@ async def email_watch() -> dict[str, Any] | None:
         return {"status": "unknown", "expires_at": None}
 
 
+async def staff_queue_counts() -> dict[str, int] | dict[str, None]:
+    """Tickets waiting for a person, and how many of them are past an SLA clock."""
+    try:
+        return await asyncio.wait_for(waiting_counts(await get_pool(), get_settings()), 2.0)
+    except Exception:
+        return {"waiting": None, "overdue": None}
+
+
 async def health() -> tuple[bool, dict[str, Any]]:
     database, broker = await asyncio.gather(database_reachable(), broker_reachable())
     healthy = database and broker
@@ -56,4 +65,6 @@ async def health() -> tuple[bool, dict[str, Any]]:
     }
     if database and (watch := await email_watch()) is not None:
         body["gmail_watch"] = watch  # reported, not a failure: mail waits in Gmail meanwhile
+    if database:
+        body["staff_queue"] = await staff_queue_counts()
     return healthy, body

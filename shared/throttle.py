@@ -85,6 +85,7 @@ def limits() -> dict[str, RateLimit]:
         "follow_ups": RateLimit(s.follow_ups_per_minute, s.follow_ups_burst),
         "lookups": RateLimit(s.lookups_per_minute, s.lookups_burst),
         "failed_lookups": RateLimit(s.failed_lookups_per_minute, s.failed_lookups_burst),
+        "sign_ins": RateLimit(s.sign_ins_per_minute, s.sign_ins_burst),
     }
 
 
@@ -112,6 +113,6 @@ def unthrottled() -> dict[str, str]:
     (benchmarks, the fault suite, end-to-end tests), where throttling is not what is measured."""
     return {
         f"{limit.upper()}_{suffix}": "100000"
-        for limit in ("forms", "follow_ups", "lookups", "failed_lookups")
+        for limit in ("forms", "follow_ups", "lookups", "failed_lookups", "sign_ins")
         for suffix in ("PER_MINUTE", "BURST")
     }

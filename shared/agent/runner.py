@@ -23,7 +23,7 @@ from shared.agent.offline_model import OfflineModel
 from shared.agent.rules import load_rules
 from shared.agent.support_agent import build_agent
 from shared.config import get_settings
-from shared.db import agent_capacity, agent_metrics, get_pool, processed_events
+from shared.db import agent_capacity, agent_metrics, get_pool, processed_events, tickets
 from shared.db.processed_events import ANSWER
 from shared.relay import publish_committed
 
@@ -51,6 +51,7 @@ class Outcome:
     top_passage: str | None = None
     latency_ms: float = 0.0
     found: tuple[str, ...] = ()  # titles of the best passages of every search, in order
+    with_staff: bool = False  # the ticket is a person's now: the message waits for them
 
 
 async def handle_message(event: CloudEvent) -> Outcome:
@@ -66,6 +67,12 @@ async def handle_message(event: CloudEvent) -> Outcome:
     if await processed_events.is_claimed(pool, ANSWER, event_id):
         log.info("event %s already answered", event_id)
         return Outcome(duplicate=True)
+    if await _with_staff(pool, message):
+        async with pool.acquire() as conn, conn.transaction():
+            if not await processed_events.claim(conn, ANSWER, event_id, by=CONSUMER):
+                return Outcome(duplicate=True)
+        log.info("event %s: ticket %s is with staff", event_id, message.ticket_number)
+        return Outcome(duplicate=False, ticket_number=message.ticket_number, with_staff=True)
     await _wait_for_capacity(pool)
     started = time.perf_counter()
     turn = await start_turn(pool, event_id, message, load_rules().max_kb_searches)
@@ -111,6 +118,14 @@ async def handle_message(event: CloudEvent) -> Outcome:
         latency_ms=latency_ms,
         found=tuple(turn.found),
     )
+
+
+async def _with_staff(pool: asyncpg.Pool, message: MessageReceived) -> bool:
+    """A customer writing again on a ticket handed to a person reaches that person, not the
+    agent (``ESCALATED_FOLLOW_UPS=agent`` gives it to the agent again)."""
+    if get_settings().escalated_follow_ups != "staff":
+        return False
+    return await tickets.with_staff_since(pool, message.ticket_number, message.message_id)
 
 
 class Overloaded(RuntimeError):

@@ -23,6 +23,7 @@ async def record(
     message_id: UUID | None = None,
     in_reply_to: UUID | None = None,
     attachments: list[dict[str, str]] | None = None,
+    author_staff_id: UUID | None = None,
 ) -> UUID:
     """Store a message once per (event, direction); a redelivered event finds the first row.
 
@@ -32,9 +33,9 @@ async def record(
     message_id = await conn.fetchval(
         """INSERT INTO messages (id, conversation_id, ticket_id, channel, direction, role, content,
                                  event_id, delivery_status, channel_message_id, in_reply_to,
-                                 attachments)
+                                 attachments, author_staff_id)
            VALUES (coalesce($1, gen_random_uuid()), $2, $3, $4, $5, $6, $7, $8, $9, $10, $11,
-                   coalesce($12::jsonb, '[]'::jsonb))
+                   coalesce($12::jsonb, '[]'::jsonb), $13)
            ON CONFLICT (event_id, direction) WHERE event_id IS NOT NULL DO NOTHING
            RETURNING id""",
         message_id,
@@ -49,6 +50,7 @@ async def record(
         channel_message_id,
         in_reply_to,
         attachments or None,
+        author_staff_id,
     )
     if message_id is None:
         message_id = await conn.fetchval(

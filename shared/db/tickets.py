@@ -94,11 +94,26 @@ async def set_status(
 ) -> None:
     await conn.execute(
         """UPDATE tickets SET status = $2, escalation_reason = coalesce($3, escalation_reason),
+                              escalated_at = CASE WHEN $2 = 'escalated'
+                                                  THEN coalesce(escalated_at, now())
+                                                  ELSE escalated_at END,
                               updated_at = now() WHERE id = $1""",
         ticket_id,
         status,
         escalation_reason,
     )
+
+
+async def with_staff_since(db: Queryable, ticket_number: str, message_id: UUID) -> bool:
+    """Whether the ticket is with a person and this customer message came after it went to them."""
+    found = await db.fetchval(
+        """SELECT t.status = 'escalated' AND t.escalated_at IS NOT NULL
+                  AND m.created_at > t.escalated_at
+           FROM tickets t JOIN messages m ON m.id = $2 WHERE t.ticket_number = $1""",
+        ticket_number,
+        message_id,
+    )
+    return bool(found)
 
 
 def public_view(ticket: Ticket, messages: list[dict[str, Any]]) -> dict[str, Any]:

@@ -68,6 +68,7 @@ def test_bad_input_gets_422_through_the_gateway(api: httpx.Client) -> None:
 def test_health_reports_database_broker_model_and_the_gmail_watch(api: httpx.Client) -> None:
     body = api.get("/api/v1/health").json()
     assert body.pop("gmail_watch")["status"] == "ok"  # the dev stack watches at start
+    assert set(body.pop("staff_queue")) == {"waiting", "overdue"}
     assert body == {
         "status": "ok",
         "checks": {"database": "ok", "broker": "ok"},
