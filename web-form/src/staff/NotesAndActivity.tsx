@@ -7,13 +7,15 @@ import { TextForm } from './TextForm';
 interface NotesAndActivityProps {
   notes: Note[];
   actions: StaffAction[];
+  /** A colleague's name from their id (the log records whom a ticket was assigned to by id). */
+  nameOf: (id: string) => string | undefined;
   idPrefix: string;
   onAddNote: (text: string, isPrivate: boolean) => Promise<void>;
   onSignedOut: SignedOutHandler;
 }
 
 /** A ticket's internal notes (private ones marked), the note box, and the log of staff actions. */
-export function NotesAndActivity({ notes, actions, idPrefix, onAddNote, onSignedOut }: NotesAndActivityProps) {
+export function NotesAndActivity({ notes, actions, nameOf, idPrefix, onAddNote, onSignedOut }: NotesAndActivityProps) {
   const sectionId = (name: string) => `${idPrefix}-${name}`;
   return (
     <>
@@ -68,7 +70,7 @@ export function NotesAndActivity({ notes, actions, idPrefix, onAddNote, onSigned
         <ol className="action-log" aria-labelledby={sectionId('log')}>
           {actions.map((entry, index) => (
             <li key={`${entry.created_at}-${index}`} data-testid="action">
-              <span className="thread__author">{entry.staff.name || 'Someone'}</span> {describeAction(entry)}
+              <span className="thread__author">{entry.staff.name || 'Someone'}</span> {describeAction(entry, nameOf)}
               {entry.created_at ? (
                 <>
                   {' · '}

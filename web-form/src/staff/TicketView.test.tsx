@@ -126,6 +126,27 @@ describe('answering', () => {
     expect(screen.getByLabelText('Answer the customer')).toHaveValue('Refunded.');
   });
 
+  it('sends a retried answer with the same Idempotency-Key, and a new answer with a new one', async () => {
+    const { user } = await openTicket();
+    await user.type(screen.getByLabelText('Answer the customer'), 'Refunded.');
+    server.fetch.mockImplementationOnce(() => Promise.reject(new TypeError('Failed to fetch')));
+    await user.click(screen.getByRole('button', { name: 'Send answer' }));
+    await settle();
+    expect(screen.getByRole('alert')).toHaveTextContent("couldn't reach the support server");
+    await user.click(screen.getByRole('button', { name: 'Send answer' }));
+    await settle();
+    await user.type(screen.getByLabelText('Answer the customer'), 'Anything else?');
+    await user.click(screen.getByRole('button', { name: 'Send answer' }));
+    await settle();
+    const keys = server.fetch.mock.calls
+      .filter(([url]) => String(url).endsWith('/replies'))
+      .map(([, init]) => (init?.headers as Record<string, string>)['Idempotency-Key']);
+    expect(keys).toHaveLength(3);
+    expect(keys[0]).toMatch(/^[\x21-\x7e]{1,255}$/);
+    expect(keys[1]).toBe(keys[0]);
+    expect(keys[2]).not.toBe(keys[0]);
+  });
+
   it('tells where an email or WhatsApp answer goes', async () => {
     server.tickets = [item({ channel: 'email' })];
     await openTicket();
@@ -180,7 +201,7 @@ describe('assigning, resolving and reopening', () => {
     expect(server.calls('POST', '/api/v1/staff/tickets/TKT-0001/assign')[0]?.body).toEqual({ staff_id: ME.id });
     expect(screen.getByTestId('assignee')).toHaveTextContent('Sam Lee');
     expect(screen.queryByRole('button', { name: 'Assign to me' })).toBeNull();
-    expect(screen.getByTestId('action')).toHaveTextContent('Sam Lee assigned the ticket to Sam Lee');
+    expect(screen.getByTestId('action')).toHaveTextContent('Sam Lee took the ticket');
   });
 
   it('assigns to a colleague from the team list, or to nobody', async () => {

@@ -41,6 +41,13 @@ interface PendingAnswer {
   untilStaffCount: number;
 }
 
+/** A fresh Idempotency-Key for an answer. */
+function newIdempotencyKey(): string {
+  return typeof crypto.randomUUID === 'function'
+    ? crypto.randomUUID()
+    : `${Date.now().toString(36)}-${Math.random().toString(36).slice(2)}`;
+}
+
 const staffCount = (history: readonly HistoryMessage[]) => history.filter((m) => m.role === 'staff').length;
 
 interface TicketViewProps {
@@ -64,6 +71,7 @@ export function TicketView({ ticketNumber, session, pollIntervalMs, onSignedOut 
   const [now, setNow] = useState(() => Date.now());
   const pendingRef = useRef<PendingAnswer[]>([]);
   const detailRef = useRef<TicketDetail | null>(null);
+  const answerKey = useRef<{ text: string; key: string } | null>(null);
 
   const updatePending = (next: PendingAnswer[]) => {
     pendingRef.current = next;
@@ -198,7 +206,10 @@ export function TicketView({ ticketNumber, session, pollIntervalMs, onSignedOut 
 
   const submitAnswer = async (text: string) => {
     const untilStaffCount = staffCount(detailRef.current?.history ?? []) + pendingRef.current.length + 1;
-    await sendAnswer(ticket.ticket_number, text, session.csrfToken);
+    // The same text sent again after a failure keeps its key: the server sends it once.
+    if (answerKey.current?.text !== text) answerKey.current = { text, key: newIdempotencyKey() };
+    await sendAnswer(ticket.ticket_number, text, session.csrfToken, answerKey.current.key);
+    answerKey.current = null;
     updatePending([
       ...pendingRef.current,
       { localId: `local-${Date.now()}-${pendingRef.current.length}`, content: text, createdAt: new Date().toISOString(), untilStaffCount },
@@ -354,6 +365,7 @@ export function TicketView({ ticketNumber, session, pollIntervalMs, onSignedOut 
           <NotesAndActivity
             notes={detail.notes}
             actions={detail.actions}
+            nameOf={(id) => team.find((member) => member.id === id)?.name}
             idPrefix={idPrefix}
             onAddNote={submitNote}
             onSignedOut={onSignedOut}

@@ -6,9 +6,6 @@ export type SignedOutHandler = () => void;
 /** What to tell a person when a call failed (other than a 401, which signs them out). */
 export function describeProblem(error: unknown): string {
   if (error instanceof NetworkError) return NETWORK_ERROR_MESSAGE;
-  if (error instanceof ApiError && error.status === 403) {
-    return `${error.detail} Reload the page; if it happens again, sign out and in.`;
-  }
   if (error instanceof ApiError) return error.detail;
   return GENERIC_ERROR_MESSAGE;
 }

@@ -128,6 +128,7 @@ export class RateLimitedError extends ApiError {
 
 interface CallOptions {
   csrfToken?: string;
+  idempotencyKey?: string;
   body?: unknown;
   signal?: AbortSignal;
 }
@@ -136,6 +137,7 @@ async function call(method: 'GET' | 'POST' | 'DELETE', path: string, options: Ca
   const headers: Record<string, string> = { Accept: 'application/json' };
   const init: RequestInit = { method, headers, credentials: 'same-origin' };
   if (options.csrfToken !== undefined) headers['X-CSRF-Token'] = options.csrfToken;
+  if (options.idempotencyKey !== undefined) headers['Idempotency-Key'] = options.idempotencyKey;
   if (options.body !== undefined) {
     headers['Content-Type'] = 'application/json';
     init.body = JSON.stringify(options.body);
@@ -299,9 +301,14 @@ export async function getTicketDetail(number: string, signal?: AbortSignal): Pro
   };
 }
 
-/** POST /tickets/{n}/replies — an answer on the customer's channel (202). */
-export async function sendAnswer(number: string, body: string, csrfToken: string): Promise<string> {
-  const data = await call('POST', ticketPath(number, '/replies'), { csrfToken, body: { body } });
+/**
+ * POST /tickets/{n}/replies — an answer on the customer's channel (202). With an
+ * `Idempotency-Key`, the same answer sent twice (a retry after a lost response) goes out once.
+ */
+export async function sendAnswer(number: string, body: string, csrfToken: string, idempotencyKey?: string): Promise<string> {
+  const options: CallOptions = { csrfToken, body: { body } };
+  if (idempotencyKey !== undefined) options.idempotencyKey = idempotencyKey;
+  const data = await call('POST', ticketPath(number, '/replies'), options);
   return isRecord(data) ? String(data.message_id ?? '') : '';
 }
 

@@ -52,19 +52,23 @@ describe('codes as words', () => {
     expect(reasonLabel(null)).toBe('—');
   });
 
-  it('describes each staff action', () => {
+  it('describes each staff action as the API records it', () => {
     const entry = (action: string, detail: Record<string, unknown> = {}) => ({
       action,
       detail,
-      staff: { id: 'u', name: 'Sam' },
+      staff: { id: 'u1', name: 'Sam' },
       created_at: '',
     });
-    expect(describeAction(entry('assign', { staff_id: 'u2', to_name: 'Ria' }))).toBe('assigned the ticket to Ria');
-    expect(describeAction(entry('assign', { staff_id: null }))).toBe('unassigned the ticket');
-    expect(describeAction(entry('note', { private: true }))).toBe('added a private note');
-    expect(describeAction(entry('reply'))).toBe('answered the customer');
-    expect(describeAction(entry('resolve'))).toBe('resolved the ticket');
-    expect(describeAction(entry('reopen'))).toBe('reopened the ticket');
+    const nameOf = (id: string) => ({ u2: 'Ria Patel' })[id];
+    expect(describeAction(entry('assigned', { to: 'u2' }), nameOf)).toBe('assigned the ticket to Ria Patel');
+    expect(describeAction(entry('assigned', { to: 'u9' }), nameOf)).toBe('assigned the ticket to a colleague');
+    expect(describeAction(entry('assigned', { to: 'u1' }), nameOf)).toBe('took the ticket');
+    expect(describeAction(entry('assigned', { to: null }))).toBe('unassigned the ticket');
+    expect(describeAction(entry('noted', { private: true }))).toBe('added a private note');
+    expect(describeAction(entry('noted', { private: false }))).toBe('added a note');
+    expect(describeAction(entry('answered', { message_id: 'm' }))).toBe('answered the customer');
+    expect(describeAction(entry('resolved'))).toBe('resolved the ticket');
+    expect(describeAction(entry('reopened'))).toBe('reopened the ticket');
     expect(describeAction(entry('merged_tickets'))).toBe('merged tickets');
   });
 });

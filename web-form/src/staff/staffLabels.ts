@@ -89,35 +89,23 @@ export function slaBadge(sla: QueueItem['sla'], now: number): SlaBadge {
   };
 }
 
-function detailName(detail: Record<string, unknown>, key: string): string | null {
-  const value = detail[key];
-  if (typeof value === 'string' && value !== '') return value;
-  if (typeof value === 'object' && value !== null && 'name' in value && typeof value.name === 'string') {
-    return value.name;
-  }
-  return null;
-}
-
-/** One line of the action log: "assigned the ticket to Sam Lee", "resolved the ticket". */
-export function describeAction(entry: StaffAction): string {
+/** One line of the action log: "assigned the ticket to Ria Patel", "resolved the ticket". */
+export function describeAction(entry: StaffAction, nameOf: (id: string) => string | undefined = () => undefined): string {
   const { action, detail } = entry;
   switch (action) {
-    case 'assign':
     case 'assigned': {
-      const to = detailName(detail, 'to_name') ?? detailName(detail, 'assigned_to') ?? detailName(detail, 'to');
-      if (detail.staff_id === null || detail.to === null || detail.assigned_to === null) return 'unassigned the ticket';
-      return to ? `assigned the ticket to ${to}` : 'assigned the ticket';
+      const to = typeof detail.to === 'string' ? detail.to : null;
+      if (to === null) return 'unassigned the ticket';
+      if (to === entry.staff.id) return 'took the ticket';
+      const name = nameOf(to);
+      return name ? `assigned the ticket to ${name}` : 'assigned the ticket to a colleague';
     }
-    case 'reply':
-    case 'replied':
+    case 'answered':
       return 'answered the customer';
-    case 'note':
     case 'noted':
       return detail.private === true ? 'added a private note' : 'added a note';
-    case 'resolve':
     case 'resolved':
       return 'resolved the ticket';
-    case 'reopen':
     case 'reopened':
       return 'reopened the ticket';
     default:

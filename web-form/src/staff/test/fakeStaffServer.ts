@@ -148,7 +148,7 @@ export class FakeStaffServer {
           }),
         );
       }
-      entry('reply');
+      entry('answered', { message_id: id });
       return jsonResponse(202, { message_id: id });
     }
     if (action === '/notes') {
@@ -160,18 +160,18 @@ export class FakeStaffServer {
         author: { id: ME.id, name: ME.name },
         created_at: new Date(NOW).toISOString(),
       });
-      entry('note', { private: payload.private === true });
+      entry('noted', { note_id: id, private: payload.private === true });
       return jsonResponse(201, { id });
     }
     if (action === '/assign') {
       const member = this.team.find((m) => m.id === payload.staff_id) ?? null;
       ticket.assigned_to = member ? { id: member.id, name: member.name, email: member.email } : null;
-      entry('assign', { staff_id: payload.staff_id ?? null, to_name: member?.name ?? null });
+      entry('assigned', { to: member?.id ?? null });
       return jsonResponse(200, { ticket });
     }
     if (action === '/resolve' || action === '/reopen') {
       ticket.status = action === '/resolve' ? 'resolved' : 'escalated';
-      entry(action.slice(1));
+      entry(action === '/resolve' ? 'resolved' : 'reopened');
       return jsonResponse(200, { ticket });
     }
     return jsonResponse(404, { detail: 'no such action' });
