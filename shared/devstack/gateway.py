@@ -18,6 +18,7 @@ import json
 import os
 import re
 from collections.abc import AsyncIterator, Mapping
+from http.cookiejar import CookieJar, DefaultCookiePolicy
 from pathlib import Path
 from urllib.parse import unquote_to_bytes
 
@@ -197,6 +198,12 @@ def _upstream_headers(headers: httpx.Headers) -> dict[str, str]:
     return {k: v for k, v in headers.items() if k.lower() not in NOT_RETURNED | named}
 
 
+def _no_cookie_jar() -> CookieJar:
+    """A jar that keeps nothing: a backend's ``Set-Cookie`` is for the client who asked, and one
+    shared client's jar would send one person's session on everyone's requests."""
+    return CookieJar(policy=DefaultCookiePolicy(allowed_domains=[]))
+
+
 def create_app(
     rules: list[RouteRule],
     backends: dict[str, str],
@@ -205,7 +212,10 @@ def create_app(
     transport: httpx.AsyncBaseTransport | None = None,
 ) -> Starlette:
     client = httpx.AsyncClient(
-        timeout=60.0, limits=httpx.Limits(max_connections=500), transport=transport
+        timeout=60.0,
+        limits=httpx.Limits(max_connections=500),
+        transport=transport,
+        cookies=_no_cookie_jar(),
     )
     page = dict(page_headers if page_headers is not None else page_security_headers())
 

@@ -217,7 +217,12 @@ def _backend() -> Starlette:
                 "size": len(body),
                 "headers": dict(request.headers),
             },
-            headers={"connection": "x-private", "x-private": "hop", "x-kept": "yes"},
+            headers={
+                "connection": "x-private",
+                "x-private": "hop",
+                "x-kept": "yes",
+                "set-cookie": "fte_staff=one-persons-session; Path=/; HttpOnly",
+            },
         )
 
     return Starlette(routes=[Route("/{path:path}", echo, methods=["GET", "POST"])])
@@ -256,6 +261,19 @@ async def test_the_path_is_forwarded_as_the_client_encoded_it(proxied: httpx.Asy
     response = await proxied.get("/api/v1/tickets/TKT%201%2F2?token=a%2Bb")
     assert response.json()["path"] == "/api/v1/tickets/TKT%201%2F2"
     assert response.json()["query"] == "token=a%2Bb"
+
+
+async def test_a_cookie_a_backend_sets_reaches_that_client_only(
+    proxied: httpx.AsyncClient,
+) -> None:
+    """The gateway keeps no cookie jar: one person's session is never sent on another's request."""
+    first = await proxied.get("/api/v1/tickets/TKT-0001")
+    assert "one-persons-session" in first.headers["set-cookie"]
+    proxied.cookies.clear()  # another browser
+    second = await proxied.get("/api/v1/tickets/TKT-0001")
+    assert "cookie" not in second.json()["headers"]
+    mine = await proxied.get("/api/v1/tickets/TKT-0001", headers={"cookie": "fte_staff=mine"})
+    assert mine.json()["headers"]["cookie"] == "fte_staff=mine"
 
 
 async def test_hop_by_hop_headers_stay_on_their_hop(proxied: httpx.AsyncClient) -> None:
