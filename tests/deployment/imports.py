@@ -14,6 +14,8 @@ OURS = ("shared", "events", "functions")
 class Closure:
     modules: dict[str, Path] = field(default_factory=dict)  # our modules, dotted name → file
     third_party: set[str] = field(default_factory=set)  # top-level names of everything else
+    # third-party names imported only inside a function's body, by module: loaded when called
+    lazy: dict[str, set[str]] = field(default_factory=dict)
 
 
 def _file_of(module: str) -> Path | None:
@@ -24,7 +26,7 @@ def _file_of(module: str) -> Path | None:
     return None
 
 
-def _imported(tree: ast.Module, module: str, is_package: bool) -> set[str]:
+def _imported(tree: ast.AST, module: str, is_package: bool) -> set[str]:
     names: set[str] = set()
     package = module if is_package else module.rpartition(".")[0]
     for node in ast.walk(tree):
@@ -56,10 +58,20 @@ def closure(entry: Path) -> Closure:
         parents = [".".join(module.split(".")[:i]) for i in range(1, module.count(".") + 1)]
         pending.extend(parents)
         tree = ast.parse(path.read_text(), str(path))
-        for name in _imported(tree, module, path.name == "__init__.py"):
+        is_package = path.name == "__init__.py"
+        every = _imported(tree, module, is_package)
+        in_bodies: set[str] = set()
+        for node in ast.walk(tree):
+            if isinstance(node, ast.FunctionDef | ast.AsyncFunctionDef):
+                in_bodies |= _imported(node, module, is_package)
+        top_level = every - in_bodies
+        for name in every:
             top = name.split(".")[0]
             if top in OURS:
                 pending.append(name)
             elif top and top != "__future__":
                 found.third_party.add(top)
+        lazy = {n.split(".")[0] for n in in_bodies} - {n.split(".")[0] for n in top_level}
+        if lazy - set(OURS):
+            found.lazy[module] = lazy - set(OURS)
     return found
