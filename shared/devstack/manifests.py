@@ -317,6 +317,27 @@ def _check_dead_letter_sinks(m: Manifests) -> None:
             raise ManifestError(f"{sub.kind} {sub.name}: deadLetterSink {sink} is not a KafkaSink")
 
 
+def route_backend(rule: dict[str, Any]) -> str:
+    """The Knative Service an HTTPRoute rule reaches: the first label of its rewritten Host.
+
+    A rule cannot name a Knative Service as its backendRef: the Service Knative makes under that
+    name leads to Knative's ingress, which routes by Host. So a rule sends to the ingress with a
+    ``URLRewrite`` to ``<service>.<namespace>.svc.cluster.local`` (httproute.yaml), and a rule
+    without one is refused here, in the dev stack, as it would fail in a cluster.
+    """
+    for f in rule.get("filters", []):
+        hostname = (
+            (f.get("urlRewrite") or {}).get("hostname") if f.get("type") == "URLRewrite" else None
+        )
+        if hostname and hostname.endswith(".svc.cluster.local") and hostname.count(".") == 4:
+            return str(hostname.split(".")[0])
+    paths = [m.get("path", {}).get("value") for m in rule.get("matches", [])]
+    raise ManifestError(
+        f"HTTPRoute rule for {paths}: no URLRewrite to <service>.<namespace>.svc.cluster.local, "
+        "so Knative's ingress would not know which Service it is for (see httproute.yaml)"
+    )
+
+
 def _route_rules(spec: dict[str, Any]) -> list[RouteRule]:
     return [
         RouteRule(
@@ -324,7 +345,7 @@ def _route_rules(spec: dict[str, Any]) -> list[RouteRule]:
                 RouteMatch(x["path"]["type"], x["path"]["value"], x.get("method"))
                 for x in rule["matches"]
             ],
-            rule["backendRefs"][0]["name"],
+            route_backend(rule),
             cors=_cors(rule.get("filters", [])),
             response_headers=_response_headers(rule.get("filters", [])),
         )

@@ -38,7 +38,7 @@ from shared.db.pool import Connection
 from shared.db.staff import StaffMember
 from shared.db.tickets import Ticket
 from shared.relay import Outgoing, keep, publish_committed
-from shared.staff.sessions import StaffRefused
+from shared.staff.errors import StaffRefused
 from shared.staff.sla import clocks
 from shared.text import clean_text
 

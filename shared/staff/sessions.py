@@ -14,18 +14,11 @@ from shared.config import Settings
 from shared.db import get_pool, staff, staff_sessions
 from shared.db.staff import StaffMember
 from shared.identity import InvalidIdentifier, normalize_email
+from shared.staff.errors import StaffRefused
 from shared.staff.passwords import hash_password, needs_rehash, verify
 
 COOKIE = "fte_staff"
 WRONG = "wrong email or password"
-
-
-class StaffRefused(Exception):
-    """Answered with ``status`` and ``detail`` (and ``headers``), nothing else done."""
-
-    def __init__(self, status: int, detail: str, headers: dict[str, str] | None = None) -> None:
-        super().__init__(detail)
-        self.status, self.detail, self.headers = status, detail, headers or {}
 
 
 class Session:

@@ -140,19 +140,38 @@ async def test_a_path_that_only_starts_like_staff_gets_the_support_page(
 
 
 def test_allowed_methods_are_those_of_the_rules_whose_path_fits() -> None:
-    assert allowed_methods(RULES, "/api/v1/support/form") == ["POST"]
-    assert allowed_methods(RULES, "/api/v1/tickets/TKT-0001") == ["GET"]
-    assert allowed_methods(RULES, "/api/v1/tickets/TKT-0001/messages") == ["GET", "POST"]
+    # OPTIONS too, where a CORS filter answers the preflight (httproute.yaml)
+    assert allowed_methods(RULES, "/api/v1/support/form") == ["OPTIONS", "POST"]
+    assert allowed_methods(RULES, "/api/v1/tickets/TKT-0001") == ["GET", "OPTIONS"]
+    assert allowed_methods(RULES, "/api/v1/tickets/TKT-0001/messages") == ["GET", "OPTIONS", "POST"]
     assert allowed_methods(RULES, "/api/v2/anything") == []
 
 
 async def test_a_wrong_method_on_a_route_is_405_with_allow(gateway: httpx.AsyncClient) -> None:
     response = await gateway.get("/api/v1/support/form")
     assert response.status_code == 405
-    assert response.headers["allow"] == "POST"
+    assert response.headers["allow"] == "OPTIONS, POST"
     assert "POST" in response.json()["detail"]
     response = await gateway.delete("/api/v1/tickets/TKT-0001")
-    assert (response.status_code, response.headers["allow"]) == (405, "GET")
+    assert (response.status_code, response.headers["allow"]) == (405, "GET, OPTIONS")
+
+
+async def test_a_preflight_is_answered_only_by_a_rule_that_matches_options() -> None:
+    """As a Gateway's CORS filter: a rule matching only POST never sees the OPTIONS preflight."""
+    post_only = [
+        RouteRule(
+            [RouteMatch("Exact", "/api/v1/support/form", "POST")], "intake-web-form", cors=rule.cors
+        )
+        for rule in RULES[:1]
+    ]
+    app = create_app(post_only, {"intake-web-form": "http://127.0.0.1:9"})
+    async with httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="http://gw") as c:
+        response = await c.options(
+            "/api/v1/support/form",
+            headers={"origin": "https://shop.example", "access-control-request-method": "POST"},
+        )
+    assert response.status_code == 403
+    assert "access-control-allow-origin" not in response.headers
 
 
 async def test_an_unknown_api_path_is_still_404(gateway: httpx.AsyncClient) -> None:

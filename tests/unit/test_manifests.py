@@ -207,3 +207,34 @@ def test_the_agent_runner_reads_its_rules_from_the_mounted_config_map(tmp_path: 
     rules = Path(env["ESCALATION_RULES_PATH"])
     assert rules.is_relative_to(tmp_path)
     assert rules.read_text() == m.config_maps["fte-escalation-rules"]["escalation-rules.yaml"]
+
+
+def _route(rule: dict[str, Any]) -> dict[str, Any]:
+    return {
+        "apiVersion": "gateway.networking.k8s.io/v1",
+        "kind": "HTTPRoute",
+        "metadata": {"name": "r"},
+        "spec": {"rules": [rule]},
+    }
+
+
+def test_a_route_rule_reaches_the_service_named_by_its_rewritten_host(tmp_path: Path) -> None:
+    rule = {
+        "matches": [{"path": {"type": "Exact", "value": "/x"}, "method": "POST"}],
+        "backendRefs": [{"name": "kourier-internal", "namespace": "kourier-system", "port": 80}],
+        "filters": [
+            {"type": "URLRewrite", "urlRewrite": {"hostname": "relay.fte.svc.cluster.local"}}
+        ],
+    }
+    [route] = _load(tmp_path, _route(rule)).routes
+    assert route.backend == "relay"
+
+
+def test_a_route_rule_straight_to_a_knative_service_is_refused(tmp_path: Path) -> None:
+    """Knative's ingress routes by Host: a backendRef to the Service alone reaches nothing."""
+    rule = {
+        "matches": [{"path": {"type": "Exact", "value": "/x"}}],
+        "backendRefs": [{"name": "relay", "port": 80}],
+    }
+    with pytest.raises(ManifestError, match=r"HTTPRoute rule for \['/x'\]: no URLRewrite"):
+        _load(tmp_path, _route(rule))

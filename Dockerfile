@@ -1,0 +1,34 @@
+# One image per function: docker build --build-arg FUNCTION=send-web -t <registry>/digital-fte/send-web .
+# The build installs only that function's requirements (image/requirements.py reads its
+# fn-<function> extra in pyproject.toml) and copies only the code a function may use: .dockerignore
+# keeps the dev stack, the evaluation, the CLI, tests and the web form out of the build context.
+# torch: pass PIP_EXTRA_INDEX_URL (PyTorch's CPU wheel index) as a build arg for a CPU-only wheel.
+ARG PYTHON=3.11
+
+FROM python:${PYTHON}-slim AS requirements
+ARG FUNCTION
+ARG PIP_EXTRA_INDEX_URL=""
+RUN test -n "$FUNCTION" || (echo "pass --build-arg FUNCTION=<function>, e.g. send-web" >&2; exit 1)
+COPY pyproject.toml image/requirements.py /build/
+RUN python /build/requirements.py "$FUNCTION" > /build/requirements.txt \
+ && PIP_EXTRA_INDEX_URL="$PIP_EXTRA_INDEX_URL" pip install --no-cache-dir --prefix=/install \
+    -r /build/requirements.txt
+
+FROM python:${PYTHON}-slim
+ARG FUNCTION
+RUN useradd --uid 10001 --no-create-home --shell /usr/sbin/nologin function
+COPY --from=requirements /install /usr/local
+WORKDIR /app
+COPY events/ events/
+COPY shared/ shared/
+COPY sql/ sql/
+COPY functions/__init__.py functions/
+COPY functions/ /tmp/functions/
+RUN folder="$(echo "$FUNCTION" | tr - _)" \
+ && mv "/tmp/functions/$folder" "functions/$folder" && rm -rf /tmp/functions \
+ && python -c "import functions.$folder.main"
+ENV PYTHONPATH=/app PYTHONDONTWRITEBYTECODE=1 PYTHONUNBUFFERED=1 HF_HUB_OFFLINE=1
+USER 10001
+# Knative sets PORT; the Service's command and args (knative/base/services.yaml) start the
+# function: functions-framework --target=<function> --source=functions/<function>/main.py …
+ENTRYPOINT ["functions-framework"]
