@@ -23,7 +23,8 @@ from shared.channels import sender_of
 from shared.config import get_settings
 from shared.db import channel_configs, knowledge_base, messages, tickets
 from shared.db.knowledge_base import SearchHit
-from shared.kb.embeddings import embed_query_async
+from shared.kb.embeddings import embed_passages_async
+from shared.kb.questions import question_sentences
 from shared.relay import Outgoing
 
 SOURCE = catalog.source_of("agent-runner")
@@ -73,12 +74,17 @@ async def search(turn: TurnContext, query: str) -> list[SearchHit] | None:
         return None
     turn.searches += 1
     settings = get_settings()
+    # One forward pass embeds the query and its question sentences, which rerank the hits.
+    query_embedding, *question_embeddings = await embed_passages_async(
+        [query, *question_sentences(query)]
+    )
     hits = await knowledge_base.hybrid_search(
         turn.db,
         query,
-        await embed_query_async(query),
+        query_embedding,
         limit=settings.kb_search_limit,
         min_similarity=settings.kb_min_similarity,
+        question_embeddings=question_embeddings,
     )
     turn.kb_hits += len(hits)
     turn.found.extend(hit.title for hit in hits)

@@ -13,6 +13,11 @@ the query occurs in its title (the heading path). The second rule is how a bare 
 that merely occurs somewhere in a body ("hi" in the email-reply guidelines) does not pass.
 A full-text match in the body only helps the ranking.
 
+Given the embeddings of the query's question sentences (``shared.kb.questions``), the hits
+that pass are ordered instead by the better of two similarities: to the whole query and to its
+closest question sentence (``question_score``). This reranks the few candidates only: the cut-off
+still reads the whole query's similarity, so what is answered at all does not change.
+
 Queries of more than ``FULL_TEXT_MAX_WORDS`` words (after stop words) skip the full-text side:
 a customer's whole message never has every one of its words in one passage, yet the GIN index
 pays for each word (a 60-word email took 52 ms over 10,000 passages, for no match; the vector
@@ -43,6 +48,8 @@ class SearchHit:
     score: float  # RRF: orders hits, is not a relevance measure
     vector_score: float  # cosine similarity to the query, -1..1
     text_score: float  # ts_rank_cd of the full-text match; 0 unless every query word occurs
+    # cosine similarity to the closest question sentence given; vector_score if none was
+    question_score: float = 0.0
 
 
 def vector_literal(embedding: Sequence[float]) -> str:
@@ -146,13 +153,18 @@ candidates AS MATERIALIZED (
     SELECT kb.id, kb.title, kb.content, kb.source, f.score::float8 AS score,
            (1 - (kb.embedding <=> $2::text::vector))::float8 AS vector_score,
            f.text_score::float8 AS text_score,
-           to_tsvector('english', kb.title) @@ websearch_to_tsquery('english', $1) AS title_match
+           to_tsvector('english', kb.title) @@ websearch_to_tsquery('english', $1) AS title_match,
+           (SELECT max(1 - (kb.embedding <=> q::vector))
+            FROM unnest($6::text[]) AS q)::float8 AS question_score
     FROM fused AS f JOIN knowledge_base AS kb ON kb.id = f.id
 )
-SELECT id, title, content, source, score, vector_score, text_score
+SELECT id, title, content, source, score, vector_score, text_score,
+       coalesce(question_score, vector_score) AS question_score
 FROM candidates
 WHERE vector_score >= $4 OR title_match
-ORDER BY score DESC, vector_score DESC
+ORDER BY CASE WHEN cardinality($6::text[]) > 0
+              THEN greatest(vector_score, question_score) END DESC NULLS LAST,
+         score DESC, vector_score DESC
 LIMIT $5
 """
 
@@ -168,6 +180,7 @@ async def hybrid_search_plan(
         CANDIDATES,
         0.0,
         5,
+        [],
     )
     return "\n".join(row[0] for row in rows)
 
@@ -180,8 +193,12 @@ async def hybrid_search(
     limit: int = 5,
     min_similarity: float,
     candidates: int = CANDIDATES,
+    question_embeddings: Sequence[Sequence[float]] = (),
 ) -> list[SearchHit]:
-    """The passages most relevant to a query, best first, only those past the cut-off."""
+    """The passages most relevant to a query, best first, only those past the cut-off.
+
+    ``question_embeddings`` (of the query's question sentences) rerank the hits that pass.
+    """
     rows = await conn.fetch(
         _HYBRID_SEARCH,
         query_text,
@@ -189,6 +206,7 @@ async def hybrid_search(
         candidates,
         min_similarity,
         limit,
+        [vector_literal(e) for e in question_embeddings],
     )
     return [SearchHit(**dict(row)) for row in rows]
 

@@ -70,6 +70,11 @@ async def embed_query_async(text: str) -> list[float]:
     return await asyncio.to_thread(embed_query, text)
 
 
+async def embed_passages_async(texts: Sequence[str]) -> list[list[float]]:
+    """``embed_passages`` in a worker thread (one batch: a query and its question sentences)."""
+    return await asyncio.to_thread(embed_passages, texts)
+
+
 def embed_passages(
     texts: Sequence[str],
     *,

@@ -278,3 +278,35 @@ def test_the_ingest_command_prints_a_one_line_summary(
     out = capsys.readouterr().out.strip()
     assert len(out.splitlines()) == 1
     assert "0 inserted" in out and "0 removed" in out
+
+
+async def test_question_sentences_rerank_hits_without_moving_the_cut_off(
+    kb: asyncpg.Connection,
+) -> None:
+    # Context about one topic wraps a question about another: the whole message leans towards
+    # the context, its question sentence towards the section that answers it.
+    message = (
+        "Last month you helped me reset my password and set up two-factor authentication, "
+        "and both work fine now, thanks for that. A different question: "
+        "how do I export all of my workspace's data?"
+    )
+    questions = ["how do I export all of my workspace's data?"]
+    vectors = embeddings.embed_passages([message, *questions])
+    plain = await kb_db.hybrid_search(
+        kb, message, vectors[0], limit=10, min_similarity=MIN_SIMILARITY
+    )
+    reranked = await kb_db.hybrid_search(
+        kb,
+        message,
+        vectors[0],
+        limit=10,
+        min_similarity=MIN_SIMILARITY,
+        question_embeddings=vectors[1:],
+    )
+    assert {h.id for h in reranked} == {h.id for h in plain}  # the same hits pass
+    assert all(h.vector_score >= MIN_SIMILARITY for h in reranked)
+    assert all(h.question_score == h.vector_score for h in plain)
+    keys = [max(h.vector_score, h.question_score) for h in reranked]
+    assert keys == sorted(keys, reverse=True)
+    assert "export" in section(reranked[0]).lower()
+    assert "export" not in section(plain[0]).lower()
