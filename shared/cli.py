@@ -55,6 +55,8 @@ def _banner(stack: Stack) -> str:
         f"  Submit        POST {url}/api/v1/support/form",
         f"  Ticket status GET  {url}/api/v1/tickets/{{ticket_number}}?token=…",
         f"  Health        GET  {url}/api/v1/health",
+        f"  Staff inbox   {url}/staff/  (an account: fte staff add EMAIL --database-url "
+        f"'{stack.database_url}')",
         f"  WhatsApp      POST {url}/api/v1/webhooks/whatsapp (Twilio stand-in; try it: "
         'fte try whatsapp --from +14155550100 --body "How do I reset my password?")',
         f"  Postgres      {stack.database_url}",

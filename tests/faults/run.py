@@ -42,7 +42,13 @@ FAULTS = (
     "outage agent-runner",  # down for longer than its retries: what was in flight is dead-lettered
 )
 # Shorter than the manifests' two minutes, so what a fault lost is redelivered within the run.
-SETTINGS = {"REDELIVER_AFTER_SECONDS": "20", **unthrottled()}  # the load is one address
+# The load is one address (unthrottled); and every message is the agent's to answer, follow-ups
+# on tickets it handed over included, so "exactly one answer each" is what is checked.
+SETTINGS = {
+    "REDELIVER_AFTER_SECONDS": "20",
+    "ESCALATED_FOLLOW_UPS": "agent",
+    **unthrottled(),
+}
 MIN_GAP, MAX_GAP = 2.0, 8.0  # seconds between two faults: never piled up, never far apart
 
 
