@@ -83,8 +83,17 @@ def main() -> None:
         stack.start()
         try:
             subprocess.run(
-                [sys.executable, "-m", "shared.cli", "staff", "add", "bench@northwind.example"]
-                + ["--name", "Bench", "--password-stdin", "--database-url", stack.database_url],
+                [
+                    *(
+                        sys.executable,
+                        "-m",
+                        "shared.cli",
+                        "staff",
+                        "add",
+                        "bench@northwind.example",
+                    ),
+                    *("--name", "Bench", "--password-stdin", "--database-url", stack.database_url),
+                ],
                 input=PASSWORD + "\n",
                 text=True,
                 check=True,
