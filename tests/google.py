@@ -3,11 +3,9 @@ configured to use it, and mail and pushes made as customers and Pub/Sub make the
 
 from __future__ import annotations
 
-import asyncio
 import base64
 import contextlib
 import json
-import time
 from collections.abc import AsyncIterator
 from dataclasses import dataclass
 from email.message import EmailMessage
@@ -15,36 +13,17 @@ from email.utils import make_msgid
 from typing import Any
 
 import pytest
-import uvicorn
-from starlette.types import ASGIApp
 
 from shared.channels.gmail_api import gmail
 from shared.config import get_settings
-from shared.devstack.ports import free_port
 from shared.devstack.standins.gmail import GmailStandIn
 from shared.devstack.standins.google import GoogleStandIn, described
+from tests.serving import serve
 
 SUPPORT = "support@northwind.example"
 PUSHER = "gmail-push@test-project.iam.gserviceaccount.com"
 AUDIENCE = "https://support.northwind.example/api/v1/webhooks/gmail"
 CLIENT_ID, CLIENT_SECRET, REFRESH_TOKEN = "client-1.apps.example", "s3cret", "1//refresh"
-
-
-@contextlib.asynccontextmanager
-async def serve(app: ASGIApp) -> AsyncIterator[str]:
-    """``app`` on a free local port of this event loop, for as long as the block runs."""
-    port = free_port()
-    server = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=port, log_level="error"))
-    task = asyncio.create_task(server.serve())
-    deadline = time.monotonic() + 10
-    while not server.started:
-        assert time.monotonic() < deadline, "the stand-in did not start"
-        await asyncio.sleep(0.01)
-    try:
-        yield f"http://127.0.0.1:{port}"
-    finally:
-        server.should_exit = True
-        await task
 
 
 def customer_mail(

@@ -5,45 +5,26 @@ function at PUBLIC_BASE_URL; the function's client reaches the stand-in at its b
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import time
 from collections.abc import AsyncIterator
 from dataclasses import dataclass
 
 import httpx
 import pytest
-import uvicorn
 from functions_framework.aio import create_asgi_app
 from starlette.types import ASGIApp
 
 from shared.channels.twilio_api import get_client
 from shared.config import get_settings
-from shared.devstack.ports import free_port
 from shared.devstack.standins.launch import WEBHOOK_PATH
 from shared.devstack.standins.twilio import TwilioStandIn, incoming_params, sign
 from tests.functions_under_test import REPO
+from tests.serving import serve
 
 ACCOUNT_SID = "AC" + "0" * 31 + "1"
 AUTH_TOKEN = "standin-auth-token"
 SENDER = "whatsapp:+14155238886"
 CUSTOMER = "whatsapp:+14155550100"
-
-
-@contextlib.asynccontextmanager
-async def serve(app: ASGIApp) -> AsyncIterator[str]:
-    """``app`` on a free loopback port of this event loop, for the duration."""
-    port = free_port()
-    server = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=port, log_level="error"))
-    task = asyncio.create_task(server.serve())
-    deadline = time.monotonic() + 10
-    while not server.started:
-        assert time.monotonic() < deadline, "the server did not start"
-        await asyncio.sleep(0.01)
-    try:
-        yield f"http://127.0.0.1:{port}"
-    finally:
-        server.should_exit = True
-        await task
 
 
 @dataclass

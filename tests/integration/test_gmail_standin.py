@@ -21,7 +21,7 @@ from googleapiclient.errors import HttpError
 from shared.channels.gmail_push import verify_push
 from shared.devstack.standins.gmail import GmailStandIn
 from shared.devstack.standins.push_signer import CERTS_PATH, PushSigner
-from tests.google import serve
+from tests.serving import serve
 
 SUPPORT = "support@example.com"
 CLIENT_ID, CLIENT_SECRET, REFRESH_TOKEN = "client-1.apps.example", "s3cret", "1//refresh"

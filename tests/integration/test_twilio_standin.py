@@ -17,7 +17,8 @@ from twilio.request_validator import RequestValidator
 from shared.channels import twilio_api
 from shared.channels.twilio_api import TwilioRefused
 from shared.config import get_settings
-from tests.whatsapp_fixtures import AUTH_TOKEN, CUSTOMER, WhatsApp, serve, wait_until
+from tests.serving import serve
+from tests.whatsapp_fixtures import AUTH_TOKEN, CUSTOMER, WhatsApp, wait_until
 
 
 @pytest.fixture
