@@ -55,8 +55,8 @@ def _banner(stack: Stack) -> str:
         f"  Submit        POST {url}/api/v1/support/form",
         f"  Ticket status GET  {url}/api/v1/tickets/{{ticket_number}}?token=…",
         f"  Health        GET  {url}/api/v1/health",
-        f"  Staff inbox   {url}/staff/  (an account: fte staff add EMAIL --database-url "
-        f"'{stack.database_url}')",
+        f"  Staff inbox   {url}/staff/  (an account: fte staff add EMAIL --name NAME"
+        f"{'' if stack.data_dir == DEFAULT_DATA_DIR.resolve() else f' --data-dir {stack.data_dir}'})",
         f"  WhatsApp      POST {url}/api/v1/webhooks/whatsapp (Twilio stand-in; try it: "
         'fte try whatsapp --from +14155550100 --body "How do I reset my password?")',
         f"  Postgres      {stack.database_url}",
@@ -295,8 +295,16 @@ def _staff_add(args: argparse.Namespace) -> int:
         if getpass.getpass("Again: ") != password:
             print("error: the passwords differ", file=sys.stderr)
             return 1
-    if args.database_url:
-        os.environ["DATABASE_URL"] = args.database_url
+    database_url = args.database_url or os.environ.get("DATABASE_URL")
+    if not database_url:  # the running dev stack's, as `fte try` finds it
+        from shared.devstack import trying
+
+        try:
+            database_url = str(trying.stack_state(args.data_dir)["database_url"])
+        except (trying.NotRunning, KeyError) as exc:
+            print(f"error: give --database-url or set DATABASE_URL ({exc})", file=sys.stderr)
+            return 1
+    os.environ["DATABASE_URL"] = database_url
     os.environ.setdefault("KAFKA_BOOTSTRAP_SERVERS", "unused:9092")  # not needed here
 
     async def run() -> str:
@@ -494,7 +502,13 @@ def build_parser() -> argparse.ArgumentParser:
     add.add_argument("--name", help="as colleagues see it (default: the address)")
     add.add_argument("--role", choices=["agent", "admin"], default="agent")
     add.add_argument("--password-stdin", action="store_true", help="read the password from stdin")
-    add.add_argument("--database-url", help="default: DATABASE_URL")
+    add.add_argument("--database-url", help="default: DATABASE_URL, else the running dev stack's")
+    add.add_argument(
+        "--data-dir",
+        type=Path,
+        default=DEFAULT_DATA_DIR,
+        help="the running dev stack's data folder (default .fte/)",
+    )
     add.set_defaults(run=_staff_add)
     _add_try(commands)
     return parser

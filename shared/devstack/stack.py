@@ -335,7 +335,12 @@ class Stack:
 
     def _write_state(self) -> None:
         """Where the running stack answers, for ``fte try`` in another terminal."""
-        state = {"gateway": self.gateway_url, "google": self.google_url, "pid": os.getpid()}
+        state = {
+            "gateway": self.gateway_url,
+            "google": self.google_url,
+            "database_url": self.database_url,
+            "pid": os.getpid(),
+        }
         self.state_path.write_text(json.dumps(state))
 
     def child(self, name: str) -> Child:

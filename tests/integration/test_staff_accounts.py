@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import asyncio
 import io
+import json
+from pathlib import Path
 
 import asyncpg
 import pytest
@@ -53,3 +55,20 @@ async def test_a_short_password_and_a_second_account_for_an_address_are_refused(
     assert await _add(monkeypatch, "a long enough secret", "ana@northwind.example") == 1
     assert "has an account already" in capsys.readouterr().err
     assert await db.fetchval("SELECT count(*) FROM staff") == 1
+
+
+async def test_with_no_database_url_the_running_dev_stacks_database_is_used(
+    app_env: str,
+    db: asyncpg.Connection,
+    monkeypatch: pytest.MonkeyPatch,
+    tmp_path: Path,
+) -> None:
+    (tmp_path / "stack.json").write_text(json.dumps({"database_url": app_env}))
+    monkeypatch.delenv("DATABASE_URL")
+
+    code = await _add(
+        monkeypatch, "a long enough secret", "ana@northwind.example", "--data-dir", str(tmp_path)
+    )
+
+    assert code == 0
+    assert await db.fetchval("SELECT email FROM staff") == "ana@northwind.example"
