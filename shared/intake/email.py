@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
-from dataclasses import dataclass, field
+from dataclasses import asdict, dataclass, field
 
 from events import catalog
 from shared.access import derived_token, hash_token
@@ -55,14 +55,7 @@ class Synced:
     other_mailbox: bool = False
 
     def summary(self) -> dict[str, object]:
-        return {
-            "filed": self.filed,
-            "skipped": self.skipped,
-            "already_seen": self.already_seen,
-            "history_id": self.history_id,
-            "fell_back": self.fell_back,
-            "other_mailbox": self.other_mailbox,
-        }
+        return asdict(self)
 
 
 def push_audience(settings: Settings) -> str:
