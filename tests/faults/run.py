@@ -147,8 +147,8 @@ class Answers:
         )
 
     def close(self) -> None:
-        if self.conn is not None and not self.conn.is_closed():
-            self.loop.run_until_complete(self.conn.close())
+        if self.conn is not None:
+            self.conn.terminate()  # no goodbye to send: Postgres may have just been restarted
         self.loop.close()
 
 
