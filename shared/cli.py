@@ -74,7 +74,10 @@ def _supervise(stack: Stack, stopping: threading.Event) -> int:
     """Until a stop is asked for, restart what dies; 1 when the stack cannot go on."""
     from shared.devstack.stack import StackFailure
 
-    while not stopping.wait(0.5):
+    while not stopping.is_set():
+        stack.wait_for_requests(0.5)  # sooner when a request waits on a Service at zero
+        if stopping.is_set():
+            break
         try:
             for name in stack.supervise():
                 code = stack.child(name).last_exit
@@ -96,6 +99,7 @@ def _dev(args: argparse.Namespace) -> int:
         durable_broker=not args.memory_broker,
         env=dict(args.set),
         ping_interval=args.ping_every,
+        keep_warm=args.keep_warm,
     )
     try:
         stack.start()  # stops what it started when it fails or is interrupted
@@ -433,6 +437,12 @@ def build_parser() -> argparse.ArgumentParser:
         type=_seconds,
         metavar="SECONDS",
         help="PingSources fire every SECONDS (FTE_PING_INTERVAL of the dispatcher)",
+    )
+    dev.add_argument(
+        "--keep-warm",
+        action="store_true",
+        help="never scale a function to zero (by default a Service with min-scale 0 stops after "
+        "its idle period and starts again on its next request or event, as on Knative)",
     )
     dev.set_defaults(run=_dev)
 

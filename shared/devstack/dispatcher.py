@@ -33,6 +33,7 @@ from cloudevents.http import CloudEvent
 
 from events.http import to_binary_http
 from events.kafka import NotACloudEvent, content_mode, from_record, knative_kafka_event, to_record
+from shared.devstack.activity import of_this_process
 from shared.devstack.manifests import Manifests, Subscription, load
 from shared.devstack.ping import Pinger, ping_interval
 
@@ -288,12 +289,13 @@ class SubscriptionWorker:
 
     async def _send(self, outgoing: Outgoing) -> Attempt:
         try:
-            response = await self.client.post(
-                self.url,
-                headers=outgoing.headers,
-                content=outgoing.body,
-                timeout=self.sub.delivery.timeout,
-            )
+            with of_this_process().request(self.sub.subscriber):
+                response = await self.client.post(
+                    self.url,
+                    headers=outgoing.headers,
+                    content=outgoing.body,
+                    timeout=self.sub.delivery.timeout,
+                )
         except httpx.HTTPError as exc:
             log.debug("%s: %s: %s", self.sub.name, self.sub.subscriber, type(exc).__name__)
             return Attempt(None)

@@ -41,6 +41,7 @@ from starlette.routing import Route
 from starlette.types import ASGIApp, Receive, Scope, Send
 from uvicorn.protocols.http.h11_impl import H11Protocol
 
+from shared.devstack.activity import of_this_process
 from shared.devstack.manifests import (
     Cors,
     HeaderModifier,
@@ -218,6 +219,7 @@ def create_app(
         cookies=_no_cookie_jar(),
     )
     page = dict(page_headers if page_headers is not None else page_security_headers())
+    activity = of_this_process()
 
     async def proxy(request: Request) -> Response:
         path, origin = request.url.path, request.headers.get("origin")
@@ -228,7 +230,8 @@ def create_app(
         rule = select_rule(rules, request.method, path)
         if rule is None:
             return _unrouted(rules, request.method, path, web_dist, page)
-        response = await _forward(request, backends[rule.backend], rule.backend)
+        with activity.request(rule.backend):
+            response = await _forward(request, backends[rule.backend], rule.backend)
         if rule.cors and origin and rule.cors.allows(origin):
             response.headers.update(_cors_headers(rule.cors, origin, preflight=False))
         _modify(response.headers, rule.response_headers)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import base64
 import binascii
+import hashlib
 import json
 import re
 from dataclasses import dataclass, field
@@ -23,6 +24,21 @@ _DURATION = re.compile(
 
 class ManifestError(ValueError):
     """A manifest the dev stack refuses, as Knative's webhook would or as it should."""
+
+
+_GO_DURATION = re.compile(r"(\d+(?:\.\d+)?)(ms|s|m|h)")
+
+
+def parse_go_duration(value: str) -> float:
+    """A Go duration as Knative's annotations take it (``30s``, ``1m30s``, ``500ms``) in seconds."""
+    text = value.strip()
+    parts = _GO_DURATION.findall(text)
+    if text in ("0", ""):
+        return 0.0
+    if not parts or "".join(n + u for n, u in parts) != text:
+        raise ValueError(f"not a duration: {value!r}")
+    unit = {"ms": 0.001, "s": 1.0, "m": 60.0, "h": 3600.0}
+    return sum(float(n) * unit[u] for n, u in parts)
 
 
 def parse_duration(value: str) -> float:
@@ -78,12 +94,38 @@ class Container:
     env_from: list[dict[str, Any]]
 
 
+AUTOSCALING = "autoscaling.knative.dev/"
+
+
 @dataclass(frozen=True)
 class Service:
     name: str
     container: Container
     annotations: dict[str, str]
     config_mounts: dict[str, str] = field(default_factory=dict)  # mountPath -> ConfigMap name
+    revision: str = ""  # <name>-<hash of its template>: changes exactly when the template does
+
+    def autoscaling(self, key: str, default: str) -> str:
+        return self.annotations.get(AUTOSCALING + key, default)
+
+    @property
+    def min_scale(self) -> int:
+        return int(self.autoscaling("min-scale", "0"))
+
+    @property
+    def idle_period(self) -> float | None:
+        """Seconds without a request before Knative takes the last pod away; None: never.
+
+        The autoscaler decides on zero once the stable ``window`` (60s by default) has seen no
+        request, then keeps the pod for ``scale-down-delay`` or the retention period, whichever
+        is longer (KNATIVE.md).
+        """
+        if self.min_scale > 0:
+            return None
+        window = parse_go_duration(self.autoscaling("window", "60s"))
+        delay = parse_go_duration(self.autoscaling("scale-down-delay", "0s"))
+        retention = parse_go_duration(self.autoscaling("scale-to-zero-pod-retention-period", "0s"))
+        return window + max(delay, retention)
 
 
 @dataclass(frozen=True)
@@ -208,11 +250,13 @@ def _service(name: str, template: dict[str, Any]) -> Service:
         for vm in c.get("volumeMounts", [])
         if vm["name"] in config_maps
     }
+    digest = hashlib.sha256(json.dumps(template, sort_keys=True).encode()).hexdigest()
     return Service(
         name,
         Container(c.get("command", []), c.get("args", []), c.get("env", []), c.get("envFrom", [])),
         template.get("metadata", {}).get("annotations", {}),
         mounts,
+        revision=f"{name}-{digest[:7]}",
     )
 
 

@@ -16,6 +16,7 @@ from croniter import croniter
 
 from events import catalog
 from events.http import to_binary_http
+from shared.devstack.activity import of_this_process
 from shared.devstack.manifests import PingSource
 
 log = logging.getLogger("dispatcher")
@@ -57,9 +58,10 @@ class Pinger:
         event = self.event()
         try:
             headers, body = to_binary_http(event)
-            response = await self.client.post(
-                self.url, headers=headers, content=body, timeout=PING_TIMEOUT
-            )
+            with of_this_process().request(self.ping.sink):
+                response = await self.client.post(
+                    self.url, headers=headers, content=body, timeout=PING_TIMEOUT
+                )
         except Exception as exc:  # whatever it is, the next ping comes anyway
             log.warning("%s: ping %s failed (%s)", self.ping.name, event["id"], type(exc).__name__)
             return False

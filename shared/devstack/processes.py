@@ -49,6 +49,7 @@ class SpawnSpec:
     cwd: Path
     log_path: Path
     quiet: bool
+    pass_fds: tuple[int, ...] = ()  # a listening socket the stack keeps (activation.py)
 
     def popen(self) -> subprocess.Popen[bytes]:
         with self.log_path.open("ab") as log:
@@ -57,6 +58,7 @@ class SpawnSpec:
                 env=self.env,
                 cwd=self.cwd,
                 stdin=subprocess.DEVNULL,
+                pass_fds=self.pass_fds,
                 start_new_session=True,
                 preexec_fn=_die_with(os.getpid()),
                 stdout=subprocess.DEVNULL if self.quiet else log,
@@ -143,11 +145,14 @@ def spawn(
     cwd: Path,
     quiet: bool = False,
     port: int | None = None,
+    pass_fds: tuple[int, ...] = (),
 ) -> Child:
     """Start ``argv`` in its own session, output to ``log_dir/name.log`` (or nowhere when ``quiet``).
 
     ``port`` is where it listens, when it does: kept with it, as a restart listens there again.
     """
     log_dir.mkdir(parents=True, exist_ok=True)
-    spec = SpawnSpec(tuple(argv), {**os.environ, **env}, cwd, log_dir / f"{name}.log", quiet)
+    spec = SpawnSpec(
+        tuple(argv), {**os.environ, **env}, cwd, log_dir / f"{name}.log", quiet, pass_fds
+    )
     return Child(name, spec, spec.popen(), port)

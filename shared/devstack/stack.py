@@ -23,6 +23,9 @@ import httpx
 
 from shared.channels.gmail_push import WEBHOOK_PATH
 from shared.db.migrations import migrate
+from shared.devstack.activation import activated, listening_socket, waiting
+from shared.devstack.activity import ENV as ACTIVITY_ENV
+from shared.devstack.activity import last_request
 from shared.devstack.broker import ensure_topics, restart_tansu, start_s3, start_tansu
 from shared.devstack.manifests import Manifests, PingSource, Service, load
 from shared.devstack.ping import Pinger
@@ -34,6 +37,7 @@ from shared.devstack.postgres import (
     wait_for_postgres,
 )
 from shared.devstack.processes import Child, spawn, stop_together
+from shared.devstack.scaling import READY_TIMEOUT, Scale, log_cold_start, probe
 from shared.devstack.standins.launch import start_twilio
 
 REPO = Path(__file__).resolve().parents[2]
@@ -132,6 +136,8 @@ class Stack:
     knowledge_base: Path | None = KNOWLEDGE_BASE  # ingested at start (only what changed)
     env: dict[str, str] = field(default_factory=dict)  # for every function; wins over ConfigMaps
     ping_interval: float | None = None  # seconds; the dispatcher's PingSources fire this often
+    keep_warm: bool = False  # never scale a Service to zero, as if each had min-scale 1
+    idle_period: float | None = None  # seconds; overrides the manifests' idle period (tests)
     log: Any = print
 
     postgres: PostgresServer | None = None
@@ -144,10 +150,15 @@ class Stack:
     manifests: Manifests = field(default_factory=load)
     quick_exits: dict[str, int] = field(default_factory=dict)
     standin_env: dict[str, str] = field(default_factory=dict)  # what the functions get of them
+    scales: dict[str, Scale] = field(default_factory=dict)
 
     @property
     def log_dir(self) -> Path:
         return self.data_dir / "logs"
+
+    @property
+    def activity_dir(self) -> Path:
+        return self.data_dir / "activity"
 
     @property
     def gateway_url(self) -> str:
@@ -275,30 +286,43 @@ class Stack:
             | self.standin_env
             | self.env
         )
-        pending = []
         for name, service in self.manifests.services.items():
             if self.functions is not None and name not in self.functions:
                 continue
-            port = free_port()
+            scale = Scale(service, listening_socket(), self._idle_period(service))
             mounts = mount_config_maps(service, self.manifests, self.data_dir / "mounts")
-            env = service_env(service, self.manifests, provided, mounts) | {"PORT": str(port)}
+            env = service_env(service, self.manifests, provided, mounts) | {"PORT": str(scale.port)}
             child = spawn(
-                name, function_argv(service), env=env, log_dir=self.log_dir, cwd=REPO, port=port
+                name,
+                activated(function_argv(service), scale.sock),
+                env=env,
+                log_dir=self.log_dir,
+                cwd=REPO,
+                port=scale.port,
+                pass_fds=(scale.sock.fileno(),),
             )
             self.children.append(child)
-            self.urls[name] = f"http://127.0.0.1:{port}"
-            pending.append((child, port))
-        self.log(f"starting {len(pending)} functions: {', '.join(self.urls)}…")
-        for child, port in pending:
+            self.scales[name] = scale
+            self.urls[name] = scale.url
+        self.log(f"starting {len(self.scales)} functions: {', '.join(self.urls)}…")
+        for name, scale in self.scales.items():
+            child = self.child(name)
             try:
-                wait_for_port(port, 60, child.alive)
+                probe(scale.url, READY_TIMEOUT, child.alive)
             except (RuntimeError, TimeoutError) as exc:
-                raise RuntimeError(
-                    f"{child.name} did not start: {exc}\n{child.log_tail()}"
-                ) from exc
+                raise RuntimeError(f"{name} did not start: {exc}\n{child.log_tail()}") from exc
+
+    def _idle_period(self, service: Service) -> float | None:
+        if self.keep_warm or service.idle_period is None:
+            return None
+        return service.idle_period if self.idle_period is None else self.idle_period
 
     def _start_dispatcher(self) -> None:
-        env = {"FTE_BOOTSTRAP": self.bootstrap, "FTE_SUBSCRIBERS": json.dumps(self.urls)}
+        env = {
+            "FTE_BOOTSTRAP": self.bootstrap,
+            "FTE_SUBSCRIBERS": json.dumps(self.urls),
+            ACTIVITY_ENV: str(self.activity_dir),
+        }
         if self.ping_interval is not None:
             env["FTE_PING_INTERVAL"] = str(self.ping_interval)
         self.children.append(
@@ -312,7 +336,12 @@ class Stack:
         )
 
     def _start_gateway(self) -> None:
-        env = {"FTE_BACKENDS": json.dumps(self.urls), "PORT": str(self.port), "HOST": "127.0.0.1"}
+        env = {
+            "FTE_BACKENDS": json.dumps(self.urls),
+            "PORT": str(self.port),
+            "HOST": "127.0.0.1",
+            ACTIVITY_ENV: str(self.activity_dir),
+        }
         child = spawn(
             "gateway",
             [sys.executable, "-m", "shared.devstack.gateway"],
@@ -339,9 +368,24 @@ class Stack:
             "gateway": self.gateway_url,
             "google": self.google_url,
             "database_url": self.database_url,
+            "bootstrap": self.bootstrap,
             "pid": os.getpid(),
+            "services": {n: sc.status(self.child(n).alive()) for n, sc in self.scales.items()},
+            "subscriptions": [
+                {
+                    "name": sub.name,
+                    "kind": sub.kind,
+                    "group": sub.consumer_group,
+                    "topics": sub.topics,
+                    "subscriber": sub.subscriber,
+                }
+                for sub in self.manifests.subscriptions
+                if sub.subscriber in self.urls
+            ],
         }
-        self.state_path.write_text(json.dumps(state))
+        temporary = self.state_path.with_suffix(".tmp")
+        temporary.write_text(json.dumps(state))
+        temporary.replace(self.state_path)  # a reader never sees half a file
 
     def child(self, name: str) -> Child:
         return next(c for c in self.children if c.name == name)
@@ -353,9 +397,12 @@ class Stack:
         died (the broker's log is gone with it) or when a child keeps exiting right after it
         starts (a crash loop).
         """
-        restarted = []
+        restarted: list[str] = []
+        if self._autoscale():
+            self._write_state()
         for child in self.children:
-            if child.alive() or child.name in hold:
+            at_zero = child.name in self.scales and self.scales[child.name].at_zero
+            if child.alive() or child.name in hold or at_zero:
                 continue
             if child.name == "s3":
                 raise StackFailure(
@@ -368,6 +415,35 @@ class Stack:
                 child.restart()
             restarted.append(child.name)
         return restarted
+
+    def _autoscale(self) -> bool:
+        """Scale to zero what has been idle for its period, from zero what a request waits on."""
+        changed, now = False, time.time()
+        for name, scale in self.scales.items():
+            child = self.child(name)
+            if scale.at_zero and waiting([scale.sock]):
+                self.log(f"{name}: a request is waiting; starting it from zero…")
+                child.restart()
+                scale.at_zero, scale.last_change = False, now
+                scale.cold_starts += 1
+                log_cold_start(scale, child.alive, self.log)
+                changed = True
+            elif not scale.at_zero and scale.idle_period is not None and child.alive():
+                idle = scale.idle_for(last_request(self.activity_dir, name), now)
+                if idle >= scale.idle_period:
+                    child.stop()
+                    scale.at_zero, scale.last_change = True, now
+                    self.log(f"{name}: no request for {idle:.0f}s: scaled to zero")
+                    changed = True
+        return changed
+
+    def wait_for_requests(self, timeout: float) -> None:
+        """Block up to ``timeout`` seconds, less when a request waits on a Service at zero."""
+        at_zero = [scale.sock for scale in self.scales.values() if scale.at_zero]
+        if at_zero:
+            waiting(at_zero, timeout)
+        else:
+            time.sleep(timeout)
 
     def _count_exit(self, child: Child) -> None:
         quick = not child.killed and child.uptime() < CRASH_WINDOW
@@ -408,6 +484,9 @@ class Stack:
             stop_together(c for c in self.children if c.name in tier)
         stop_together(self.children)  # anything not in a tier
         self.children.clear()
+        for scale in self.scales.values():
+            scale.sock.close()
+        self.scales.clear()
         if self.postgres is not None:
             stop_postgres(self.postgres)
             self.postgres = None

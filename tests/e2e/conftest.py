@@ -47,7 +47,11 @@ class DevStack:
 
 
 def start_dev(data_dir: Path, timeout: float = 180, extra_args: Sequence[str] = ()) -> DevStack:
-    """``fte dev`` on a free port with ``data_dir``, plus ``extra_args`` (e.g. ``--set K=V``)."""
+    """``fte dev`` on a free port with ``data_dir``, plus ``extra_args`` (e.g. ``--set K=V``).
+
+    Every function is kept warm: scaling to zero is tested on its own (test_stack.py), and here
+    a cold start after a quiet minute would only make a test wait longer.
+    """
     port = free_port()
     output = data_dir.parent / f"dev-{port}.out"
     with output.open("w") as out:
@@ -61,6 +65,7 @@ def start_dev(data_dir: Path, timeout: float = 180, extra_args: Sequence[str] = 
                 str(port),
                 "--data-dir",
                 str(data_dir),
+                "--keep-warm",
                 *extra_args,
             ],
             cwd=REPO,

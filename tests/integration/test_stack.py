@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import json
+import threading
 import time
 from collections.abc import Callable, Iterator
 from pathlib import Path
@@ -123,3 +125,57 @@ def test_stop_leaves_no_process_running_and_is_safe_twice(stack: Stack) -> None:
     stack.stop()
 
     assert _running([postmaster, *spawned]) == []
+
+
+@pytest.fixture
+def idle_stack(tmp_path: Path) -> Iterator[tuple[Stack, list[str]]]:
+    """ops has min-scale 1; ticket-status min-scale 0, here idle after 1.5 s instead of 90 s."""
+    lines: list[str] = []
+    stack = Stack(
+        data_dir=tmp_path / "data",
+        port=free_port(),
+        durable_broker=False,
+        functions=["ops", "ticket-status", "dead-letter"],
+        knowledge_base=None,
+        google=False,
+        idle_period=1.5,
+        log=lines.append,
+    )
+    stack.start()
+    try:
+        yield stack, lines
+    finally:
+        stack.stop()
+
+
+def test_a_service_with_min_scale_0_stops_after_its_idle_period_but_one_with_min_scale_1_stays(
+    idle_stack: tuple[Stack, list[str]],
+) -> None:
+    stack, lines = idle_stack
+
+    _wait_until(lambda: not stack.supervise() and stack.scales["ticket-status"].at_zero, "zero")
+
+    assert not stack.child("ticket-status").alive()
+    assert stack.child("ops").alive() and not stack.scales["ops"].at_zero
+    assert any(line.startswith("ticket-status: no request for") for line in lines)
+    state = json.loads(stack.state_path.read_text())["services"]["ticket-status"]
+    assert (state["desired"], state["actual"]) == (0, 0)
+    assert state["revision"].startswith("ticket-status-")
+
+
+def test_a_request_to_a_service_at_zero_waits_for_its_cold_start_and_is_answered(
+    idle_stack: tuple[Stack, list[str]],
+) -> None:
+    stack, lines = idle_stack
+    _wait_until(lambda: not stack.supervise() and stack.scales["ticket-status"].at_zero, "zero")
+    answers: list[httpx.Response] = []
+    url = f"{stack.gateway_url}/api/v1/tickets/TKT-0001?token=not-a-token"
+    asking = threading.Thread(target=lambda: answers.append(httpx.get(url, timeout=60)))
+
+    asking.start()  # the request waits in the socket's queue: nothing refuses it
+    _wait_until(lambda: stack.supervise() == [] and not asking.is_alive(), "the answer")
+
+    assert answers[0].status_code in (401, 403, 404)  # the function's own answer, not a 503
+    assert stack.child("ticket-status").alive() and stack.scales["ticket-status"].cold_starts == 1
+    _wait_until(lambda: any("cold start" in line and "answering" in line for line in lines), "log")
+    assert (stack.scales["ticket-status"].last_cold_start or 0) > 0

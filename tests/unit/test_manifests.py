@@ -9,7 +9,14 @@ import pytest
 import yaml
 
 from events import catalog
-from shared.devstack.manifests import Delivery, ManifestError, Manifests, load, parse_duration
+from shared.devstack.manifests import (
+    Delivery,
+    ManifestError,
+    Manifests,
+    load,
+    parse_duration,
+    parse_go_duration,
+)
 
 
 @pytest.mark.parametrize(
@@ -238,3 +245,37 @@ def test_a_route_rule_straight_to_a_knative_service_is_refused(tmp_path: Path) -
     }
     with pytest.raises(ManifestError, match=r"HTTPRoute rule for \['/x'\]: no URLRewrite"):
         _load(tmp_path, _route(rule))
+
+
+@pytest.mark.parametrize(
+    ("text", "seconds"), [("30s", 30), ("1m30s", 90), ("500ms", 0.5), ("1h", 3600), ("0", 0)]
+)
+def test_go_durations_of_autoscaling_annotations(text: str, seconds: float) -> None:
+    assert parse_go_duration(text) == seconds
+
+
+@pytest.mark.parametrize("text", ["30", "s", "1d", "30 s"])
+def test_bad_go_durations_are_rejected(text: str) -> None:
+    with pytest.raises(ValueError, match="not a duration"):
+        parse_go_duration(text)
+
+
+def test_a_service_at_min_scale_0_goes_after_the_stable_window_and_its_scale_down_delay() -> None:
+    services = load().services
+    # window 60s (Knative's default) + scale-down-delay 30s (services.yaml)
+    assert services["agent-runner"].min_scale == 0
+    assert services["agent-runner"].idle_period == 90
+    assert services["ops"].min_scale == 1 and services["ops"].idle_period is None
+
+
+def test_a_services_revision_changes_exactly_when_its_template_does(tmp_path: Path) -> None:
+    base = Path(__file__).resolve().parents[2] / "knative" / "base"
+    for f in base.iterdir():
+        (tmp_path / f.name).write_text(f.read_text())
+    before = load(tmp_path).services
+    services = tmp_path / "services.yaml"
+    services.write_text(services.read_text().replace('target: "3"', 'target: "2"', 1))
+    after = load(tmp_path).services
+
+    assert after["agent-runner"].revision != before["agent-runner"].revision
+    assert after["send-web"].revision == before["send-web"].revision
