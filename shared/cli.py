@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import json
 import os
 import re
 import signal
@@ -369,6 +370,62 @@ def _outbox_whatsapp(args: argparse.Namespace) -> int:
     return try_outbox(args.data_dir, args.json)
 
 
+def _ops_status(args: argparse.Namespace) -> int:
+    from shared.ops_status.view import Status, render
+
+    async def run() -> Status:
+        if args.cluster:
+            from shared.ops_status.cluster import cluster_status, fetch
+
+            objects = fetch(args.namespace, args.kubeconfig, args.context)
+            return await cluster_status(objects, args.namespace, args.bootstrap)
+        from shared.ops_status.local import local_status
+
+        return await local_status(args.data_dir)
+
+    if args.cluster and not args.bootstrap:
+        print("error: --cluster needs --bootstrap, the Kafka cluster's address", file=sys.stderr)
+        return 2
+    try:
+        status = asyncio.run(run())
+    except Exception as exc:  # the stack or the cluster did not answer: say which, briefly
+        print(f"error: {exc}", file=sys.stderr)
+        return 1
+    print(json.dumps(status.as_dict()) if args.json else render(status))
+    return 0
+
+
+def _add_ops(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
+    """``fte ops status``: functions and event routes, of the local stack or of a cluster."""
+    ops = commands.add_parser("ops", help="what runs and how events flow").add_subparsers(
+        dest="ops_command", required=True
+    )
+    status = ops.add_parser(
+        "status",
+        help="each function's revision, readiness and scale; each route's lag, deliveries, "
+        "retries and dead letters",
+    )
+    status.add_argument("--json", action="store_true", help="one JSON object")
+    status.add_argument(
+        "--data-dir",
+        type=Path,
+        default=DEFAULT_DATA_DIR,
+        help="the running stack's data directory (default .fte/)",
+    )
+    status.add_argument(
+        "--cluster", action="store_true", help="a cluster's, through the Kubernetes API"
+    )
+    status.add_argument("--namespace", default="fte", help="with --cluster (default fte)")
+    status.add_argument("--kubeconfig", help="with --cluster (default: KUBECONFIG or ~/.kube)")
+    status.add_argument("--context", help="with --cluster: the kubeconfig context")
+    status.add_argument(
+        "--bootstrap",
+        help="with --cluster: the Kafka bootstrap address, e.g. a port-forward of "
+        "fte-kafka-kafka-bootstrap:9092",
+    )
+    status.set_defaults(run=_ops_status)
+
+
 def _add_try(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     """``fte try …``: the channels as a customer uses them, against the running ``fte dev``."""
     tries = commands.add_parser(
@@ -521,6 +578,7 @@ def build_parser() -> argparse.ArgumentParser:
     )
     add.set_defaults(run=_staff_add)
     _add_try(commands)
+    _add_ops(commands)
     return parser
 
 

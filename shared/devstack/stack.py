@@ -382,6 +382,7 @@ class Stack:
                 for sub in self.manifests.subscriptions
                 if sub.subscriber in self.urls
             ],
+            "dead_letter_topics": sorted(set(self.manifests.sinks.values())),
         }
         temporary = self.state_path.with_suffix(".tmp")
         temporary.write_text(json.dumps(state))
