@@ -1,9 +1,19 @@
+# syntax=docker/dockerfile:1
 # One image per function: docker build --build-arg FUNCTION=send-web -t <registry>/digital-fte/send-web .
+# The knowledge-base ingest Job is built the same way: --build-arg FUNCTION=kb-ingest.
 # The build installs only that function's requirements (image/requirements.py reads its
 # fn-<function> extra in pyproject.toml) and copies only the code a function may use: .dockerignore
 # keeps the dev stack, the evaluation, the CLI, tests and the web form out of the build context.
 # torch: pass PIP_EXTRA_INDEX_URL (PyTorch's CPU wheel index) as a build arg for a CPU-only wheel.
 ARG PYTHON=3.11
+
+# The built web form, which only the web-page image takes (web-form/README.md).
+FROM node:20-slim AS page
+WORKDIR /web
+COPY web-form/package.json web-form/package-lock.json ./
+RUN npm ci --no-audit --no-fund
+COPY web-form/ ./
+RUN npm run build
 
 FROM python:${PYTHON}-slim AS requirements
 ARG FUNCTION
@@ -25,10 +35,14 @@ COPY sql/ sql/
 COPY functions/__init__.py functions/
 COPY functions/ /tmp/functions/
 RUN folder="$(echo "$FUNCTION" | tr - _)" \
- && mv "/tmp/functions/$folder" "functions/$folder" && rm -rf /tmp/functions \
- && python -c "import functions.$folder.main"
+ && if [ "$FUNCTION" = kb-ingest ]; then python -c "import shared.kb.ingest"; \
+    else mv "/tmp/functions/$folder" "functions/$folder" && python -c "import functions.$folder.main"; fi \
+ && rm -rf /tmp/functions
+RUN --mount=type=bind,from=page,source=/web/dist,target=/tmp/page \
+    if [ "$FUNCTION" = web-page ]; then mkdir -p web-form && cp -r /tmp/page web-form/dist; fi
 ENV PYTHONPATH=/app PYTHONDONTWRITEBYTECODE=1 PYTHONUNBUFFERED=1 HF_HUB_OFFLINE=1
 USER 10001
 # Knative sets PORT; the Service's command and args (knative/base/services.yaml) start the
 # function: functions-framework --target=<function> --source=functions/<function>/main.py …
+# The kb-ingest Job's command is python -m shared.kb.ingest DIR (knative/jobs/kb-ingest.yaml).
 ENTRYPOINT ["functions-framework"]

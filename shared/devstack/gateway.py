@@ -1,7 +1,7 @@
-"""Routes ``/api/v1/*`` as the HTTPRoute in knative/ says, and serves the built web form at ``/``.
+"""Routes requests as the HTTPRoute in knative/ says: the API to its functions, the page to web-page.
 
-The support inbox (``dist/staff/index.html``) is served at ``/staff`` and every path below it,
-never framed; any other page path gets the support page.
+A request no rule matches gets what a Gateway would answer, a 404, or a 405 listing the methods
+the rules have for its path.
 
 Limits come before memory: a request target over 2,048 bytes, a control character in the path
 or query, or a declared body over the API's limit is refused before anything is read; a body
@@ -19,7 +19,6 @@ import os
 import re
 from collections.abc import AsyncIterator, Mapping
 from http.cookiejar import CookieJar, DefaultCookiePolicy
-from pathlib import Path
 from urllib.parse import unquote_to_bytes
 
 import h11
@@ -31,8 +30,6 @@ from starlette.datastructures import Headers, MutableHeaders
 from starlette.middleware import Middleware
 from starlette.requests import Request
 from starlette.responses import (
-    FileResponse,
-    HTMLResponse,
     JSONResponse,
     Response,
     StreamingResponse,
@@ -52,9 +49,6 @@ from shared.devstack.manifests import (
 )
 from shared.http_api import MAX_BODY_BYTES
 
-WEB_DIST = Path(__file__).resolve().parents[2] / "web-form" / "dist"
-PAGE_CONFIG = "fte-web-page"  # the ConfigMap in knative/base/httproute.yaml
-STAFF_PREFIX = "/staff"  # the support inbox (web-form/dist/staff/index.html), at every path below
 MAX_TARGET_BYTES = 2048
 MAX_HEADER_BYTES = 16 * 1024
 RECEIPT_SECONDS = 10.0  # from the first byte of a request to the last of its body
@@ -208,8 +202,6 @@ def _no_cookie_jar() -> CookieJar:
 def create_app(
     rules: list[RouteRule],
     backends: dict[str, str],
-    web_dist: Path = WEB_DIST,
-    page_headers: Mapping[str, str] | None = None,
     transport: httpx.AsyncBaseTransport | None = None,
 ) -> Starlette:
     client = httpx.AsyncClient(
@@ -218,7 +210,6 @@ def create_app(
         transport=transport,
         cookies=_no_cookie_jar(),
     )
-    page = dict(page_headers if page_headers is not None else page_security_headers())
     activity = of_this_process()
 
     async def proxy(request: Request) -> Response:
@@ -229,7 +220,7 @@ def create_app(
             return _preflight(select_rule(rules, "OPTIONS", path), origin)
         rule = select_rule(rules, request.method, path)
         if rule is None:
-            return _unrouted(rules, request.method, path, web_dist, page)
+            return _unrouted(rules, request.method, path)
         with activity.request(rule.backend):
             response = await _forward(request, backends[rule.backend], rule.backend)
         if rule.cors and origin and rule.cors.allows(origin):
@@ -296,16 +287,12 @@ class _RefuseEarly:
         await self.app(scope, receive, send)
 
 
-def _unrouted(
-    rules: list[RouteRule], method: str, path: str, web_dist: Path, page: dict[str, str]
-) -> Response:
-    """405 where a rule has the path but not the method, 404 under /api/, else the page."""
+def _unrouted(rules: list[RouteRule], method: str, path: str) -> Response:
+    """405 where a rule has the path but not the method, else 404."""
     allowed = allowed_methods(rules, path)
     if allowed:
         return _problem(405, f"{path} accepts {', '.join(allowed)}", {"allow": ", ".join(allowed)})
-    if path.startswith("/api/"):
-        return _problem(404, f"no route for {method} {path}")
-    return _static(web_dist, path, page)
+    return _problem(404, f"no route for {method} {path}")
 
 
 def _preflight(rule: RouteRule | None, origin: str) -> Response:
@@ -313,50 +300,6 @@ def _preflight(rule: RouteRule | None, origin: str) -> Response:
     if rule is None or rule.cors is None or not rule.cors.allows(origin):
         return Response(status_code=403)
     return Response(status_code=204, headers=_cors_headers(rule.cors, origin, preflight=True))
-
-
-def page_security_headers(frame_ancestors: str = "'self'") -> dict[str, str]:
-    """The page's headers: no inline script or style, no Referer, embeddable where configured."""
-    csp = (
-        "default-src 'none'; script-src 'self'; style-src 'self'; img-src 'self' data:; "
-        "connect-src 'self'; font-src 'self'; base-uri 'none'; form-action 'self'; "
-        f"frame-ancestors {frame_ancestors}"
-    )
-    return {
-        "content-security-policy": csp,
-        "x-content-type-options": "nosniff",
-        "referrer-policy": "no-referrer",
-    }
-
-
-def staff_page_headers(page: Mapping[str, str]) -> dict[str, str]:
-    """The support page's headers, but never framed: the inbox acts for a signed-in person."""
-    csp = re.sub(
-        r"frame-ancestors [^;]*", "frame-ancestors 'none'", page["content-security-policy"]
-    )
-    return dict(page) | {"content-security-policy": csp}
-
-
-def _is_staff_page(path: str) -> bool:
-    return path == STAFF_PREFIX or path.startswith(STAFF_PREFIX + "/")
-
-
-def _static(web_dist: Path, path: str, page: dict[str, str]) -> Response:
-    """A file of the build, else the inbox page under ``/staff``, else the support page."""
-    staff = _is_staff_page(path)
-    entry = web_dist / "staff" / "index.html" if staff else web_dist / "index.html"
-    headers = staff_page_headers(page) if staff else page
-    if not entry.exists():
-        return HTMLResponse(
-            "<h1>Support form not built</h1><p>Run <code>npm run build</code> in web-form/.</p>",
-            status_code=503,
-            headers=headers,
-        )
-    candidate = (web_dist / path.lstrip("/")).resolve()
-    if candidate.is_file() and candidate.is_relative_to(web_dist.resolve()):
-        # The embeddable script is a module: browsers fetch it with CORS from other sites.
-        return FileResponse(candidate, headers=page | {"access-control-allow-origin": "*"})
-    return FileResponse(entry, headers=headers)
 
 
 class _DeadlineH11(H11Protocol):
@@ -412,9 +355,8 @@ def server_config(app: Starlette, host: str, port: int) -> uvicorn.Config:
 
 
 def app_from_manifests(manifests: Manifests, backends: dict[str, str]) -> Starlette:
-    """The gateway as knative/base describes it: its routes, and the page's frame-ancestors."""
-    ancestors = manifests.config_maps.get(PAGE_CONFIG, {}).get("frame-ancestors", "'self'")
-    return create_app(manifests.routes, backends, page_headers=page_security_headers(ancestors))
+    """The gateway as knative/base describes it: its routes."""
+    return create_app(manifests.routes, backends)
 
 
 def main() -> None:

@@ -122,3 +122,23 @@ async def _ingest(directory: Path, database_url: str) -> IngestReport:
         return await ingest_directory(conn, directory)
     finally:
         await conn.close()
+
+
+def main(argv: list[str] | None = None) -> int:
+    """The kb-ingest image's entry point: ``python -m shared.kb.ingest DIR``, ``DATABASE_URL``.
+
+    The same as ``fte kb ingest DIR`` without the CLI, which is not in any image: a Kubernetes
+    Job runs it over the documents mounted from a ConfigMap (knative/jobs/kb-ingest.yaml).
+    """
+    import os
+
+    args = sys.argv[1:] if argv is None else argv
+    database_url = os.environ.get("DATABASE_URL", "")
+    if len(args) != 1 or not database_url:
+        print("usage: DATABASE_URL=… python -m shared.kb.ingest DIR", file=sys.stderr)
+        return 2
+    return run_ingest_cli(Path(args[0]), database_url)
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -96,7 +96,9 @@ def test_the_build_context_has_the_functions_but_no_dev_stack_evaluation_cli_or_
     for path in ("shared/devstack/stack.py", "shared/evaluation/run.py", "shared/cli.py"):
         assert not in_build_context(path), path
     assert not in_build_context("tests/unit/test_events.py")
-    assert not in_build_context("web-form/package.json")
+    assert in_build_context("web-form/package.json")  # for the stage that builds the page
+    assert not in_build_context("web-form/node_modules/react/index.js")
+    assert not in_build_context("web-form/dist/index.html")  # built in the image, not copied
 
 
 @pytest.mark.parametrize("function", sorted(function_folders()))
@@ -135,3 +137,33 @@ def test_no_image_carries_the_dev_stack_or_test_tools() -> None:
 def test_a_new_function_without_its_extra_is_refused_by_name() -> None:
     with pytest.raises(SystemExit, match="no extra fn-send-carrier-pigeon"):
         image_requirements.requirements("send-carrier-pigeon")
+
+
+def test_the_knowledge_base_ingest_job_runs_code_its_image_has_with_what_it_installs() -> None:
+    entry = REPO / "shared" / "kb" / "ingest.py"
+    found = closure(entry)
+    for module, path in found.modules.items():
+        relative = path.relative_to(REPO).as_posix()
+        assert not relative.startswith(NEVER_IN_AN_IMAGE), f"kb-ingest imports {module}"
+        assert in_build_context(relative), f"kb-ingest needs {relative}, outside the build context"
+    has = installed_set("kb-ingest")
+    missing = {
+        name
+        for name in found.third_party - set(sys.stdlib_module_names)
+        if not _providers(name) & has
+    }
+    assert missing == set(), f"the kb-ingest image lacks {sorted(missing)}"
+
+
+def test_the_knowledge_base_ingest_job_is_valid_and_starts_the_ingest_module() -> None:
+    import yaml
+
+    from tests.deployment.schemas import problems
+
+    job = yaml.safe_load((REPO / "knative" / "jobs" / "kb-ingest.yaml").read_text())
+    assert problems(job) == []
+    container = job["spec"]["template"]["spec"]["containers"][0]
+    assert container["image"] == "digital-fte/kb-ingest"
+    assert container["command"][:3] == ["python", "-m", "shared.kb.ingest"]
+    mount = container["volumeMounts"][0]["mountPath"]
+    assert container["command"][3] == mount  # it reads the documents where they are mounted

@@ -22,9 +22,10 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse
 from starlette.routing import Route
 
-from shared.devstack.gateway import MAX_TARGET_BYTES, RECEIPT_SECONDS, WEB_DIST
+from shared.devstack.gateway import MAX_TARGET_BYTES, RECEIPT_SECONDS
 from shared.devstack.ports import free_port
 from shared.http_api import MAX_BODY_BYTES
+from shared.web_page import WEB_DIST
 
 REPO = Path(__file__).resolve().parents[2]
 MIB = 1024 * 1024

@@ -228,3 +228,14 @@ def test_a_long_table_keeps_its_header_in_every_part() -> None:
         assert passage.content.startswith(header)
         assert len(passage.content) <= MAX_CHARS
     assert sum(p.content.count("| E0") for p in passages) == 40
+
+
+def test_the_ingest_entry_point_without_a_database_url_prints_its_usage(
+    monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    from shared.kb.ingest import main
+
+    monkeypatch.delenv("DATABASE_URL", raising=False)
+
+    assert main(["docs"]) == 2
+    assert "usage: DATABASE_URL=" in capsys.readouterr().err
