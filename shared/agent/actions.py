@@ -19,11 +19,11 @@ from shared.agent.context import PlannedReply, TurnContext
 from shared.agent.formatting import format_reply
 from shared.agent.handover import handover_message
 from shared.agent.reasons import ESCALATION_REASONS
+from shared.agent.rules import load_rules
 from shared.channels import sender_of
 from shared.config import get_settings
 from shared.db import channel_configs, knowledge_base, messages, tickets
 from shared.db.knowledge_base import SearchHit
-from shared.agent.rules import load_rules
 from shared.kb.answerability import asked_about, unmentioned
 from shared.kb.embeddings import embed_passages_async
 from shared.kb.questions import question_sentences

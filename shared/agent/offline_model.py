@@ -110,7 +110,10 @@ class OfflineModel(Model):
             }
         if passages:
             missing = ", ".join(passages[0]["unmentioned"])
-            return "escalate_to_human", {"reason": "kb_miss", "note": f"the docs do not name {missing}"}
+            return "escalate_to_human", {
+                "reason": "kb_miss",
+                "note": f"the docs do not name {missing}",
+            }
         return "escalate_to_human", {
             "reason": "kb_miss",
             "note": "no passage answered the question",

@@ -32,6 +32,7 @@ from pydantic import BaseModel, ConfigDict, Field, field_validator
 _SENTENCE_END = re.compile(r"(?<=[.!?])\s+|\n+")
 _WORD = re.compile(r"[^\W_](?:[\w'.+-]*[^\W_])?")
 _PART = re.compile(r"[-/]")
+_ACRONYM_PLURAL = re.compile(r"[A-Z][A-Z0-9]+s")
 
 
 def _pattern(value: Any) -> Any:
@@ -78,7 +79,10 @@ class AnswerabilityRules(BaseModel):
 
 def fold(word: str) -> str:
     """A word as it is compared: lower case, without a possessive or plural ending."""
-    word = word.lower().strip(".'")
+    word = word.strip(".'")
+    if _ACRONYM_PLURAL.fullmatch(word):  # GPUs, APIs
+        return word[:-1].lower()
+    word = word.lower()
     if word.endswith("'s"):
         word = word[:-2]
     if len(word) > 4 and word.endswith("ies"):
