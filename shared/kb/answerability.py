@@ -130,6 +130,9 @@ def mentioned_words(text: str) -> frozenset[str]:
 
 def unmentioned(terms: Iterable[str], text: str) -> tuple[str, ...]:
     """The terms that ``text`` does not contain (a hyphenated term needs each of its parts)."""
+    terms = tuple(terms)
+    if not terms:
+        return ()
     words = mentioned_words(text)
     return tuple(
         term
