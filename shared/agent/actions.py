@@ -19,10 +19,12 @@ from shared.agent.context import PlannedReply, TurnContext
 from shared.agent.formatting import format_reply
 from shared.agent.handover import handover_message
 from shared.agent.reasons import ESCALATION_REASONS
+from shared.agent.rules import load_rules
 from shared.channels import sender_of
 from shared.config import get_settings
 from shared.db import channel_configs, knowledge_base, messages, tickets
 from shared.db.knowledge_base import SearchHit
+from shared.kb.answerability import asked_about, unmentioned
 from shared.kb.embeddings import embed_passages_async
 from shared.kb.questions import question_sentences
 from shared.relay import Outgoing
@@ -66,8 +68,20 @@ async def customer_history(turn: TurnContext) -> list[dict[str, Any]]:
     return await messages.history_of(turn.db, turn.customer_id, get_settings().history_limit)
 
 
-async def search(turn: TurnContext, query: str) -> list[SearchHit] | None:
-    """Hybrid search of the knowledge base; None once this message has used its searches."""
+@dataclasses.dataclass(frozen=True)
+class Found:
+    """A passage the search found, and what the customer asks about that it does not name."""
+
+    hit: SearchHit
+    unmentioned: tuple[str, ...] = ()
+
+
+async def search(turn: TurnContext, query: str) -> list[Found] | None:
+    """Hybrid search of the knowledge base; None once this message has used its searches.
+
+    Passages that name everything the customer's yes/no questions ask about come first, in
+    the search's order (``shared.kb.answerability``); the others follow, with what they lack.
+    """
     turn.tools_called.append("search_knowledge_base")
     _require_ticket(turn)
     if turn.searches >= turn.max_kb_searches:
@@ -86,11 +100,19 @@ async def search(turn: TurnContext, query: str) -> list[SearchHit] | None:
         min_similarity=settings.kb_min_similarity,
         question_embeddings=question_embeddings,
     )
-    turn.kb_hits += len(hits)
-    turn.found.extend(hit.title for hit in hits)
-    if hits:
-        turn.top_passage = hits[0].title
-    return hits
+    turn.asked_about = asked_about(turn.text, load_rules().answerability)
+    found = sorted(
+        (Found(h, unmentioned(turn.asked_about, f"{h.title}\n{h.content}")) for h in hits),
+        key=lambda f: bool(f.unmentioned),
+    )
+    turn.kb_hits += len(found)
+    turn.found.extend(f.hit.title for f in found)
+    if found:
+        turn.top_passage = found[0].hit.title
+        turn.unmentioned = found[0].unmentioned
+    else:
+        turn.unmentioned = turn.asked_about
+    return found
 
 
 async def respond(turn: TurnContext, text: str, purpose: str = "reply") -> list[str]:

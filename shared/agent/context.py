@@ -50,6 +50,10 @@ class TurnContext:
     kb_hits: int = 0
     top_passage: str | None = None  # title of the best passage of the latest search
     found: list[str] = field(default_factory=list)  # titles of every search's best passages
+    # What the customer's yes/no questions ask about (shared.kb.answerability), and which of
+    # it the best passage of the latest search does not name (all of it when none was found).
+    asked_about: tuple[str, ...] = ()
+    unmentioned: tuple[str, ...] = ()
     replied: bool = False
     escalation_reason: str | None = None
 

@@ -77,8 +77,10 @@ class OfflineModel(Model):
     """Decides the next step from the transcript alone, the same way every time.
 
     Order: create_ticket → get_customer_history → search_knowledge_base (a second, keyword-only
-    search when the first finds nothing) → send_response built from the best passage, or
-    escalate_to_human("kb_miss") and a handover message when both searches come back empty.
+    search when the first finds nothing; one for the words asked about when the passages found
+    do not name them) → send_response built from the best passage, or
+    escalate_to_human("kb_miss") and a handover message when no search found a passage that
+    names what the customer asks about (``unmentioned`` empty).
     """
 
     name = OFFLINE_MODEL_NAME
@@ -92,14 +94,25 @@ class OfflineModel(Model):
             return "Done."
         if t.called("escalate_to_human"):
             return "send_response", {"message": handover_message("kb_miss")}
-        passages = _json(t.outputs.get("search_knowledge_base")).get("passages") or []
-        if passages:
+        results = _json(t.outputs.get("search_knowledge_base"))
+        passages = results.get("passages") or []
+        if passages and not passages[0].get("unmentioned"):
             return "send_response", {"message": _earlier_contact(t) + _answer(passages[0])}
         searches = t.called("search_knowledge_base")
         if "search_knowledge_base" in tools and searches < 2:
             question = _question(t.question)
+            if searches == 0:
+                return "search_knowledge_base", {"query": question}
+            # Found passages name not what is asked about: look for the thing itself.
+            asked = results.get("asked_about") or []
             return "search_knowledge_base", {
-                "query": question if searches == 0 else _keywords(question)
+                "query": " ".join(asked) if passages and asked else _keywords(question)
+            }
+        if passages:
+            missing = ", ".join(passages[0]["unmentioned"])
+            return "escalate_to_human", {
+                "reason": "kb_miss",
+                "note": f"the docs do not name {missing}",
             }
         return "escalate_to_human", {
             "reason": "kb_miss",

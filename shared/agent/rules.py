@@ -26,6 +26,7 @@ from pydantic import (
 
 from shared.agent.frustration import FrustrationRules
 from shared.agent.reasons import ESCALATION_REASONS, EscalationReason, ReasonCode
+from shared.kb.answerability import AnswerabilityRules
 
 DEFAULT_RULES_PATH = Path(__file__).resolve().parent.parent / "context" / "escalation-rules.yaml"
 RULES_PATH_ENV = "ESCALATION_RULES_PATH"
@@ -100,6 +101,7 @@ class EscalationRules(BaseModel):
     frustration: FrustrationRules
     shouting: Shouting
     max_kb_searches: int = Field(ge=1)
+    answerability: AnswerabilityRules
     request_cues: tuple[re.Pattern[str], ...] = Field(min_length=1)
     rules: tuple[PatternRule, ...]
     #: other names of the reasons that are not pattern rules (profanity, kb_miss, …)

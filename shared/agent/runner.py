@@ -98,6 +98,8 @@ async def handle_message(event: CloudEvent) -> Outcome:
             sentiment=turn.sentiment,
             frustration=None if turn.frustration is None else turn.frustration.score,
             frustration_signals=None if turn.frustration is None else turn.frustration.signals,
+            asked_about=turn.asked_about,
+            unmentioned=turn.unmentioned,
         )
     await publish_committed(turn.outgoing)
     log.info(

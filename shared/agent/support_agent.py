@@ -16,6 +16,10 @@ For every customer message:
    with different keywords if the first found nothing useful).
 4. If a passage answers the question, call send_response with a short, warm, plain-text answer
    built only from that passage. Never invent product facts, prices, dates or promises.
+   "asked_about" lists what the customer's yes/no questions ask about, and each passage's
+   "unmentioned" what of it that passage does not name: a passage close in topic that does not
+   name the thing asked about ("GPU instances" against a list of instance sizes) does not
+   answer it.
 5. If nothing answers it after two searches, call escalate_to_human with reason "kb_miss", then
    send_response telling the customer a person will follow up.
 6. A "Frustration" line, when given, says how upset with us the customer seems (0 to 1) and which

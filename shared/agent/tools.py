@@ -47,11 +47,16 @@ class Passage(ToolResult):
     title: str
     content: str
     score: float
+    # what the customer asks about (``asked_about``) that this passage does not name
+    unmentioned: list[str] = []
 
 
 class SearchResults(ToolResult):
     passages: list[Passage]
     searches_left: int
+    # what the customer's yes/no questions ask about ("Do you offer GPU instances?": GPU,
+    # instances): a passage that names none of it does not answer, however close in topic
+    asked_about: list[str] = []
 
 
 class ResponseSent(ToolResult):
@@ -102,16 +107,23 @@ async def search_knowledge_base(
 
     async def run() -> SearchResults | Refused:
         turn = ctx.context
-        hits = await actions.search(turn, query)
-        if hits is None:
+        found = await actions.search(turn, query)
+        if found is None:
             return Refused(
                 refused="no searches left for this message: answer or escalate (kb_miss)"
             )
         return SearchResults(
             passages=[
-                Passage(title=h.title, content=h.content, score=round(h.score, 4)) for h in hits
+                Passage(
+                    title=f.hit.title,
+                    content=f.hit.content,
+                    score=round(f.hit.score, 4),
+                    unmentioned=list(f.unmentioned),
+                )
+                for f in found
             ],
             searches_left=turn.max_kb_searches - turn.searches,
+            asked_about=list(turn.asked_about),
         )
 
     return await _guarded(run)

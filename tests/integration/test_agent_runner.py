@@ -154,3 +154,29 @@ async def test_frustration_and_its_signals_are_kept_with_the_turn(
     assert rows[0]["frustration"] == min(1.0, round(sum(signals.values()), 3))
     assert (rows[1]["escalation_reason"], rows[1]["frustration"]) == (None, 0.0)
     assert json.loads(rows[1]["frustration_signals"]) == {}
+
+
+async def test_a_question_about_a_thing_the_docs_do_not_name_is_handed_over_as_kb_miss(
+    app_env: str, db: asyncpg.Connection
+) -> None:
+    # The desktop app's section is close in topic, but names no Chromebook.
+    missing = await handle_message(
+        await accepted_event("Will the desktop app run on a Chromebook?", subject=None)
+    )
+    named = await handle_message(
+        await accepted_event("Will the desktop app run on Windows 11?", subject=None)
+    )
+
+    assert missing.escalation_reason == "kb_miss"
+    assert missing.kb_hits > 0
+    assert named.escalation_reason is None
+    assert named.top_passage is not None and named.top_passage.endswith(
+        "Installing the desktop app"
+    )
+    rows = await db.fetch(
+        "SELECT escalation_reason, asked_about, unmentioned FROM agent_metrics ORDER BY id"
+    )
+    assert [tuple(r) for r in rows] == [
+        ("kb_miss", ["Chromebook"], ["Chromebook"]),
+        (None, ["Windows", "11"], []),
+    ]

@@ -146,3 +146,58 @@ async def test_the_same_transcript_gives_the_same_step() -> None:
 
 def test_it_is_named_as_the_offline_model() -> None:
     assert OfflineModel().name == OFFLINE_MODEL_NAME == "offline-deterministic-v1"
+
+
+CLOSE_IN_TOPIC = {
+    "title": "Product docs › Installing the desktop app",
+    "content": "The desktop app runs on Windows 11 and macOS 13.",
+    "score": 0.03,
+    "unmentioned": ["ChromeOS"],
+}
+
+
+async def test_a_passage_that_does_not_name_what_is_asked_about_starts_a_search_for_it() -> None:
+    item = await _step(
+        [
+            QUESTION,
+            *TICKET,
+            _call("search_knowledge_base", "c3", {"query": "q"}),
+            _output(
+                "c3",
+                {"passages": [CLOSE_IN_TOPIC], "searches_left": 1, "asked_about": ["ChromeOS"]},
+            ),
+        ]
+    )
+    assert item.name == "search_knowledge_base"
+    assert json.loads(item.arguments)["query"] == "ChromeOS"
+
+
+async def test_when_no_search_finds_a_passage_naming_it_it_escalates_as_kb_miss() -> None:
+    item = await _step(
+        [
+            QUESTION,
+            *TICKET,
+            _call("search_knowledge_base", "c3", {"query": "q"}),
+            _output("c3", {"passages": [CLOSE_IN_TOPIC], "asked_about": ["ChromeOS"]}),
+            _call("search_knowledge_base", "c4", {"query": "ChromeOS"}),
+            _output("c4", {"passages": [CLOSE_IN_TOPIC], "asked_about": ["ChromeOS"]}),
+        ]
+    )
+    assert item.name == "escalate_to_human"
+    arguments = json.loads(item.arguments)
+    assert arguments["reason"] == "kb_miss"
+    assert "ChromeOS" in arguments["note"]
+
+
+async def test_a_passage_that_names_what_is_asked_about_is_answered_from() -> None:
+    naming = CLOSE_IN_TOPIC | {"content": "It runs on ChromeOS 120 or later.", "unmentioned": []}
+    item = await _step(
+        [
+            QUESTION,
+            *TICKET,
+            _call("search_knowledge_base", "c3", {"query": "q"}),
+            _output("c3", {"passages": [naming], "asked_about": ["ChromeOS"]}),
+        ]
+    )
+    assert item.name == "send_response"
+    assert "ChromeOS 120" in json.loads(item.arguments)["message"]

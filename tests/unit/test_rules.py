@@ -26,6 +26,12 @@ frustration:
     - {signal: demand, weight: 0.3, patterns: ['\\bi expect\\b']}
 shouting: {min_letters: 12, uppercase_ratio: 0.7}
 max_kb_searches: 2
+answerability:
+  cues: ['\\bdo you offer\\b']
+  question_words: '\\bwhich\\b'
+  boundaries: '[,?]'
+  ignored: a an
+  placeholders: way
 request_cues: ['\\bplease\\b']
 rules:
   - reason: legal
