@@ -52,7 +52,9 @@ class JsonLines(logging.Formatter):
         if record.exc_info and record.exc_info[0] is not None:
             kind, _, tb = record.exc_info
             line["error"] = kind.__name__  # its message may quote a customer: never logged
-            line["stack"] = "".join(traceback.format_tb(tb)).rstrip()
+            line["stack"] = [
+                f"{f.filename}:{f.lineno} in {f.name}" for f in traceback.extract_tb(tb)
+            ]
         return json.dumps(line, ensure_ascii=False, default=str)
 
 

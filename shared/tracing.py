@@ -30,16 +30,18 @@ _started = False
 
 
 def start(service: str) -> None:
-    """Install this process's tracer provider, once; one already installed (a test's) is kept.
-
-    ``service`` names the process in the traces unless ``OTEL_SERVICE_NAME`` says otherwise.
-    """
+    """Install this process's tracer provider, once; one already installed (a test's) is kept."""
     global _started
     if _started:
         return
     _started = True
-    if isinstance(trace.get_tracer_provider(), TracerProvider):
-        return
+    if not isinstance(trace.get_tracer_provider(), TracerProvider):
+        trace.set_tracer_provider(provider_for(service))
+
+
+def provider_for(service: str) -> TracerProvider:
+    """Spans named ``service`` (unless ``OTEL_SERVICE_NAME`` says otherwise), exported over OTLP
+    when ``OTEL_EXPORTER_OTLP_ENDPOINT`` is set, and kept nowhere when it is not."""
     settings = get_settings()
     name = settings.otel_service_name or service
     provider = TracerProvider(resource=Resource.create({SERVICE_NAME: name}))
@@ -48,7 +50,7 @@ def start(service: str) -> None:
 
         # The exporter reads OTEL_EXPORTER_OTLP_* itself (endpoint + /v1/traces, headers…).
         provider.add_span_processor(BatchSpanProcessor(OTLPSpanExporter()))
-    trace.set_tracer_provider(provider)
+    return provider
 
 
 def tracer() -> trace.Tracer:
