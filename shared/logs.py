@@ -26,6 +26,9 @@ _about: contextvars.ContextVar[dict[str, str] | None] = contextvars.ContextVar(
 )
 # The loggers of the servers we run under, which otherwise keep handlers of their own.
 _SERVER_LOGGERS = ("uvicorn", "uvicorn.error", "uvicorn.access")
+# Loggers whose INFO lines hold whole URLs (a query may carry a token) or a client's address,
+# one per request: a function logs its own line per request or event instead (shared/observed.py).
+_QUIET_BELOW_WARNING = ("uvicorn.access", "httpx", "httpcore")
 _configured: str | None = None
 
 
@@ -76,6 +79,8 @@ def configure(service: str, level: int | str = logging.INFO, stream: TextIO | No
         server = logging.getLogger(name)
         server.handlers[:] = []
         server.propagate = True
+    for name in _QUIET_BELOW_WARNING:
+        logging.getLogger(name).setLevel(logging.WARNING)
 
 
 def about(*, ticket: str | None = None, event_id: str | None = None) -> None:

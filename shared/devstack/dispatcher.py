@@ -393,7 +393,6 @@ async def serve(manifests: Manifests, subscribers: dict[str, str], bootstrap: st
 def main() -> None:
     """Entry point of the dispatcher process: FTE_BOOTSTRAP and FTE_SUBSCRIBERS (JSON name → URL)."""
     logs.configure("dispatcher", level=os.environ.get("FTE_LOG_LEVEL", "INFO"))
-    logging.getLogger("httpx").setLevel(logging.WARNING)  # a line per delivery drowns the rest
     subscribers = json.loads(os.environ["FTE_SUBSCRIBERS"])
 
     async def run() -> None:
