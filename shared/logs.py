@@ -25,7 +25,13 @@ _about: contextvars.ContextVar[dict[str, str] | None] = contextvars.ContextVar(
     "fte_log_about", default=None
 )
 # The loggers of the servers we run under, which otherwise keep handlers of their own.
-_SERVER_LOGGERS = ("uvicorn", "uvicorn.error", "uvicorn.access")
+_SERVER_LOGGERS = (
+    "uvicorn",
+    "uvicorn.error",
+    "uvicorn.access",
+    "gunicorn.error",
+    "gunicorn.access",
+)
 # Loggers whose INFO lines hold whole URLs (a query may carry a token) or a client's address,
 # one per request: a function logs its own line per request or event instead (shared/observed.py).
 _QUIET_BELOW_WARNING = ("uvicorn.access", "httpx", "httpcore")

@@ -27,6 +27,7 @@ from tests.accepted import accepted_event
 from tests.functions_under_test import function_client
 from tests.kafka_reading import end_offsets, read_events
 from tests.spans import named, only, trace_id
+from tests.whatsapp_fixtures import WhatsApp
 
 pytestmark = pytest.mark.knowledge_base
 
@@ -93,6 +94,27 @@ async def test_one_message_is_one_trace_from_the_webhook_through_the_agent_runne
     # What went over Kafka carried it: the events are in the intake's trace.
     assert tracing.trace_id_of(received) == tracing.trace_id_of(reply) == trace_id(intake)
     assert [trace_id(s) for s in named(finished, "agent-runner")] == [trace_id(intake)]
+
+
+async def test_a_whatsapp_message_is_one_trace_from_intake_whatsapp_to_send_whatsapp(
+    whatsapp: WhatsApp, kafka: str, spans: InMemorySpanExporter
+) -> None:
+    incoming = await end_offsets(kafka, catalog.TOPIC_INCOMING)
+    outgoing = await end_offsets(kafka, catalog.TOPIC_OUTGOING)
+    answered, _ = await whatsapp.customer_writes("How do I reset my password?")
+    assert answered.status_code == 200
+    received = await _published(kafka, catalog.TOPIC_INCOMING, incoming, catalog.MESSAGE_RECEIVED)
+    assert await _deliver("agent-runner", received) == 200
+    reply = await _published(kafka, catalog.TOPIC_OUTGOING, outgoing, catalog.REPLY_READY)
+    assert await _deliver("send-whatsapp", reply) == 200
+
+    finished = spans.get_finished_spans()
+    intake = only(finished, "intake-whatsapp")
+    in_trace = [s for s in finished if trace_id(s) == trace_id(intake)]
+    runner, sender = only(in_trace, "agent-runner"), only(in_trace, "send-whatsapp")
+    assert runner.parent is not None and runner.parent.span_id == intake.context.span_id
+    assert sender.parent is not None and sender.parent.span_id == runner.context.span_id
+    assert sender.status.is_ok
 
 
 async def test_the_trace_context_is_kept_with_the_outbox_row_and_published_with_the_event_by_the_relay(
