@@ -16,7 +16,7 @@ import asyncpg
 import pytest
 from cloudevents.http import CloudEvent
 from opentelemetry.sdk.trace.export.in_memory_span_exporter import InMemorySpanExporter
-from opentelemetry.trace import SpanKind
+from opentelemetry.trace import SpanKind, StatusCode
 
 from events import catalog
 from events.http import to_binary_http
@@ -31,6 +31,7 @@ from tests.whatsapp_fixtures import WhatsApp
 
 pytestmark = pytest.mark.knowledge_base
 
+PARENT = "00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01"
 FORM = {
     "name": "Zebedee Quillfeather",
     "email": "zebedee.quillfeather@example.com",
@@ -199,3 +200,19 @@ async def test_log_lines_carry_the_ticket_event_and_trace_and_nothing_of_the_cus
     assert (answered["ticket"], answered["trace_id"]) == (ticket, the_trace)
     personal = [*FORM.values(), "Zebedee", "Quillfeather", "4155552671", "purple elephant"]
     assert [p for p in personal if p.lower() in text.lower()] == []
+
+
+async def test_a_refused_event_is_a_failed_span_that_names_the_refusal_not_the_content(
+    app_env: str, spans: InMemorySpanExporter
+) -> None:
+    other = CloudEvent.create(
+        {"type": "com.example.other", "source": "/x", "traceparent": PARENT},
+        {"content": "ada@example.com wrote this"},
+    )
+    assert await _deliver("agent-runner", other) == 400
+    runner = only(spans.get_finished_spans(), "agent-runner")
+    assert format(runner.context.trace_id, "032x") == PARENT.split("-")[1]
+    assert runner.status.status_code == StatusCode.ERROR
+    assert runner.attributes is not None
+    assert runner.attributes["http.response.status_code"] == 400
+    assert runner.events == ()  # no exception event: its message may quote a customer
