@@ -13,6 +13,13 @@ from events.models import EventData
 
 T = TypeVar("T", bound=EventData)
 
+# The CloudEvents distributed-tracing extension: the W3C trace context of the event's origin,
+# carried as attributes (``ce_traceparent`` / ``ce-traceparent`` on the wire) and never changed
+# on the way, so every consumer continues the trace of the message that caused the event.
+TRACEPARENT = "traceparent"
+TRACESTATE = "tracestate"
+TRACE_ATTRIBUTES = (TRACEPARENT, TRACESTATE)
+
 
 class InvalidEvent(ValueError):
     """An event of a type the consumer does not handle, or whose data does not validate.

@@ -22,6 +22,11 @@ class Settings(BaseSettings):
     openai_api_key: str | None = None
     openai_base_url: str | None = None
     openai_model: str = "gpt-4o-mini"
+    # Traces: exported over OTLP (HTTP) to this collector when set, nowhere when empty; spans
+    # are still made, so trace ids reach the events and the logs. The service name defaults
+    # to the function's (shared/observed.py).
+    otel_exporter_otlp_endpoint: str = ""
+    otel_service_name: str = ""
     # Time bounds, each below the next: the model call, the whole handler, and the delivery
     # timeout of the manifests (PT30S). A model that does not answer in time hands over.
     model_timeout_seconds: float = 10.0

@@ -6,8 +6,10 @@ import asyncio
 
 from aiokafka import AIOKafkaProducer
 from cloudevents.http import CloudEvent
+from opentelemetry.trace import SpanKind
 
 from events.kafka import to_record
+from shared import tracing
 from shared.config import get_settings
 
 _producer: AIOKafkaProducer | None = None
@@ -31,10 +33,27 @@ async def get_producer() -> AIOKafkaProducer:
 
 
 async def publish(topic: str, event: CloudEvent) -> None:
-    """Return once the broker has acknowledged the record; raise if it did not."""
-    key, value, headers = to_record(event)
-    producer = await get_producer()
-    await producer.send_and_wait(topic, value=value, key=key, headers=headers)
+    """Return once the broker has acknowledged the record; raise if it did not.
+
+    The record carries the event's trace context (the current one if it has none yet), and the
+    publish is a span in that trace, wherever and however late it happens.
+    """
+    tracing.stamp(event)
+    with tracing.tracer().start_as_current_span(
+        f"publish {topic}",
+        context=tracing.context_of(event),
+        kind=SpanKind.PRODUCER,
+        attributes={
+            "messaging.system": "kafka",
+            "messaging.operation.type": "send",
+            "messaging.destination.name": topic,
+            "cloudevents.event_id": str(event["id"]),
+            "cloudevents.event_type": str(event["type"]),
+        },
+    ):
+        key, value, headers = to_record(event)
+        producer = await get_producer()
+        await producer.send_and_wait(topic, value=value, key=key, headers=headers)
 
 
 async def broker_reachable(timeout: float = 2.0) -> bool:

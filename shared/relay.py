@@ -16,9 +16,11 @@ from typing import TypeVar
 
 from cloudevents.http import CloudEvent
 
+from shared import tracing
 from shared.config import get_settings
 from shared.db import get_pool, idempotency, outbox
 from shared.db.pool import Connection
+from shared.observed import about_ticket_of
 from shared.publisher import publish
 
 R = TypeVar("R")
@@ -35,8 +37,10 @@ class Outgoing:
 
 
 async def keep(conn: Connection, events: Sequence[Outgoing]) -> None:
-    """Write the events to the outbox, inside the caller's transaction."""
+    """Write the events to the outbox, inside the caller's transaction, in the current trace."""
     for out in events:
+        tracing.stamp(out.event)
+        about_ticket_of(out.event)
         await outbox.add(conn, out.topic, out.event, out.awaits)
 
 

@@ -24,7 +24,7 @@ from shared.publisher import close_producer
 from shared.throttle import limits, unthrottled
 from tests.google import Google, google_for_tests
 
-pytest_plugins = ["tests.whatsapp_fixtures"]
+pytest_plugins = ["tests.whatsapp_fixtures", "tests.spans"]
 
 TEMPLATE = "fte_template"
 KB_TEMPLATE = "fte_template_kb"

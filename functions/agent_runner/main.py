@@ -7,9 +7,11 @@ from functions_framework.aio import cloud_event
 
 from shared.agent.runner import handle_message
 from shared.consumer import consume
+from shared.observed import observed_event
 
 
 @cloud_event
+@observed_event
 async def agent_runner(event: CloudEvent) -> None:
     """2xx only once the effect is committed; 400 for an event that can never succeed."""
     await consume(event, handle_message)

@@ -11,6 +11,7 @@ from shared.channels.gmail_api import gmail
 from shared.channels.gmail_watch import renew_watch
 from shared.config import get_settings
 from shared.consumer import consume
+from shared.observed import observed_event
 
 
 async def _on_ping(event: CloudEvent) -> None:
@@ -20,5 +21,6 @@ async def _on_ping(event: CloudEvent) -> None:
 
 
 @cloud_event
+@observed_event
 async def gmail_watch(event: CloudEvent) -> None:
     await consume(event, _on_ping)

@@ -14,9 +14,11 @@ from shared.channels.gmail_push import PushRefused
 from shared.config import get_settings
 from shared.http_api import BadRequest, method_not_allowed, read_body
 from shared.intake.email import receive_push
+from shared.observed import observed_http
 
 
 @http
+@observed_http
 async def intake_gmail(request: Request) -> JSONResponse:
     """Verify the push, read the mailbox up to it, answer 200 with what was found."""
     try:

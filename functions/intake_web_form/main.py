@@ -22,11 +22,13 @@ from shared.http_api import (
 )
 from shared.intake.submit import submit_follow_up, submit_form
 from shared.intake.web_form import FollowUp, Receipt, SupportForm
+from shared.observed import observed_http
 
 FOLLOW_UP_PATH = re.compile(r"^/api/v1/tickets/(?P<number>[^/]+)/messages/?$")
 
 
 @http
+@observed_http
 async def intake_web_form(request: Request) -> JSONResponse:
     """Validate, commit the message with its event, answer 202 with the receipt (then publish)."""
     try:

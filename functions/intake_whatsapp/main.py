@@ -16,9 +16,11 @@ from shared.channels.whatsapp_status import STATUS_PATH, parse_status, record_st
 from shared.config import get_settings
 from shared.http_api import BadRequest, method_not_allowed, read_form
 from shared.intake.whatsapp import parse_incoming, receive_whatsapp
+from shared.observed import observed_http
 
 
 @http
+@observed_http
 async def intake_whatsapp(request: Request) -> Response:
     """Refuse what Twilio did not sign (403, nothing recorded); record the rest once."""
     try:

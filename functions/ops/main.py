@@ -8,9 +8,11 @@ from starlette.responses import JSONResponse
 
 from shared.health import health
 from shared.http_api import method_not_allowed
+from shared.observed import observed_http
 
 
 @http
+@observed_http
 async def ops(request: Request) -> JSONResponse:
     if request.url.path.rstrip("/") != "/api/v1/health":
         return JSONResponse({"detail": "not found"}, status_code=404)

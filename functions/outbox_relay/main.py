@@ -9,6 +9,7 @@ from functions_framework.aio import cloud_event
 from events import catalog
 from events.envelope import InvalidEvent
 from shared.consumer import consume
+from shared.observed import observed_event
 from shared.relay import sweep
 
 
@@ -19,5 +20,6 @@ async def _on_ping(event: CloudEvent) -> None:
 
 
 @cloud_event
+@observed_event
 async def outbox_relay(event: CloudEvent) -> None:
     await consume(event, _on_ping)

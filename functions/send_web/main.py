@@ -7,8 +7,10 @@ from functions_framework.aio import cloud_event
 
 from shared.channels.web import deliver_web_reply
 from shared.consumer import consume
+from shared.observed import observed_event
 
 
 @cloud_event
+@observed_event
 async def send_web(event: CloudEvent) -> None:
     await consume(event, deliver_web_reply)

@@ -7,8 +7,10 @@ from functions_framework.aio import cloud_event
 
 from shared.channels.whatsapp import deliver_whatsapp_reply
 from shared.consumer import consume
+from shared.observed import observed_event
 
 
 @cloud_event
+@observed_event
 async def send_whatsapp(event: CloudEvent) -> None:
     await consume(event, deliver_whatsapp_reply)

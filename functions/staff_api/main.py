@@ -23,6 +23,7 @@ from starlette.responses import JSONResponse, Response
 from shared import throttle
 from shared.config import get_settings
 from shared.http_api import BadRequest, idempotency_key, method_not_allowed, read_json
+from shared.observed import observed_http
 from shared.staff import inbox
 from shared.staff.errors import StaffRefused
 from shared.staff.requests import Answer, Assignment, Note, SignIn
@@ -41,6 +42,7 @@ VERBS = ("replies", "notes", "assign", "resolve", "reopen")
 
 
 @http
+@observed_http
 async def staff_api(request: Request) -> Response:
     try:
         return await _route(request)

@@ -8,12 +8,14 @@ from starlette.responses import JSONResponse
 
 from shared import throttle
 from shared.http_api import BadRequest, bearer_or_query_token, method_not_allowed
+from shared.observed import observed_http
 from shared.ticket_status import ticket_view
 
 NOT_FOUND = {"detail": "no ticket with that number for this token"}
 
 
 @http
+@observed_http
 async def ticket_status(request: Request) -> JSONResponse:
     if request.method not in ("GET", "HEAD"):
         return method_not_allowed("GET", "HEAD").response()

@@ -11,7 +11,7 @@ from typing import Any
 
 from cloudevents.http import CloudEvent
 
-from events.envelope import json_data
+from events.envelope import TRACE_ATTRIBUTES, TRACEPARENT, TRACESTATE, json_data
 from shared.db.pool import Connection, Queryable
 
 
@@ -24,21 +24,27 @@ class Pending:
     publish_count: int = 0
 
 
-def _event(attributes: dict[str, Any], data: Any) -> CloudEvent:
-    return CloudEvent.create(attributes, data)
+def _event(row: Any) -> CloudEvent:
+    """The event of a row: its attributes, its trace context (columns of their own), its data."""
+    trace = {TRACEPARENT: row["traceparent"], TRACESTATE: row["tracestate"]}
+    return CloudEvent.create(row["attributes"] | {k: v for k, v in trace.items() if v}, row["data"])
 
 
 async def add(conn: Connection, topic: str, event: CloudEvent, awaits: str | None) -> None:
     """Keep ``event`` for ``topic``; a second add of the same id changes nothing."""
-    attributes = {k: v for k, v in event.get_attributes().items() if k != "data"}
+    attributes = {
+        k: v for k, v in event.get_attributes().items() if k != "data" and k not in TRACE_ATTRIBUTES
+    }
     await conn.execute(
-        """INSERT INTO outbox (event_id, topic, attributes, data, awaits)
-           VALUES ($1, $2, $3, $4, $5) ON CONFLICT (event_id) DO NOTHING""",
+        """INSERT INTO outbox (event_id, topic, attributes, data, awaits, traceparent, tracestate)
+           VALUES ($1, $2, $3, $4, $5, $6, $7) ON CONFLICT (event_id) DO NOTHING""",
         str(event["id"]),
         topic,
         attributes,
         json_data(event),
         awaits,
+        event.get(TRACEPARENT),
+        event.get(TRACESTATE),
     )
 
 
@@ -52,8 +58,11 @@ async def mark_published(conn: Queryable, event_ids: list[str]) -> None:
 
 async def event(conn: Connection, event_id: str) -> CloudEvent | None:
     """The event the outbox kept under this id, if it still does."""
-    row = await conn.fetchrow("SELECT attributes, data FROM outbox WHERE event_id = $1", event_id)
-    return _event(row["attributes"], row["data"]) if row else None
+    row = await conn.fetchrow(
+        "SELECT attributes, data, traceparent, tracestate FROM outbox WHERE event_id = $1",
+        event_id,
+    )
+    return _event(row) if row else None
 
 
 async def settle(conn: Connection) -> int:
@@ -69,7 +78,7 @@ async def settle(conn: Connection) -> int:
 async def unpublished(conn: Connection, older_than_s: float, limit: int) -> list[Pending]:
     """Rows no publish was acknowledged for, locked for this transaction (others skip them)."""
     rows = await conn.fetch(
-        """SELECT topic, attributes, data, publish_count FROM outbox
+        """SELECT topic, attributes, data, traceparent, tracestate, publish_count FROM outbox
            WHERE published_at IS NULL AND created_at < now() - make_interval(secs => $1)
            ORDER BY id LIMIT $2 FOR UPDATE SKIP LOCKED""",
         older_than_s,
@@ -82,7 +91,7 @@ async def overdue(conn: Connection, after_s: float, at_most_s: float, limit: int
     """Published rows still unsettled after their wait, locked: ``after_s`` since the first
     publish, twice that since the second, and so on, but never more than ``at_most_s``."""
     rows = await conn.fetch(
-        """SELECT topic, attributes, data, publish_count FROM outbox
+        """SELECT topic, attributes, data, traceparent, tracestate, publish_count FROM outbox
            WHERE awaits IS NOT NULL AND settled_at IS NULL
              AND published_at < now() - make_interval(
                    secs => least($2, $1 * power(2, greatest(publish_count - 1, 0))))
@@ -95,7 +104,7 @@ async def overdue(conn: Connection, after_s: float, at_most_s: float, limit: int
 
 
 def _pending(row: Any) -> Pending:
-    return Pending(row["topic"], _event(row["attributes"], row["data"]), row["publish_count"])
+    return Pending(row["topic"], _event(row), row["publish_count"])
 
 
 async def prune(conn: Connection, older_than_s: float) -> int:

@@ -33,6 +33,7 @@ from cloudevents.http import CloudEvent
 
 from events.http import to_binary_http
 from events.kafka import NotACloudEvent, content_mode, from_record, knative_kafka_event, to_record
+from shared import logs
 from shared.devstack.activity import of_this_process
 from shared.devstack.manifests import Manifests, Subscription, load
 from shared.devstack.ping import Pinger, ping_interval
@@ -393,11 +394,7 @@ async def serve(manifests: Manifests, subscribers: dict[str, str], bootstrap: st
 
 def main() -> None:
     """Entry point of the dispatcher process: FTE_BOOTSTRAP and FTE_SUBSCRIBERS (JSON name → URL)."""
-    logging.basicConfig(
-        level=os.environ.get("FTE_LOG_LEVEL", "INFO"),
-        format="%(asctime)s %(name)s %(levelname)s %(message)s",
-    )
-    logging.getLogger("httpx").setLevel(logging.WARNING)  # a line per delivery drowns the rest
+    logs.configure("dispatcher", level=os.environ.get("FTE_LOG_LEVEL", "INFO"))
     subscribers = json.loads(os.environ["FTE_SUBSCRIBERS"])
 
     async def run() -> None:

@@ -38,6 +38,7 @@ from starlette.routing import Route
 from starlette.types import ASGIApp, Receive, Scope, Send
 from uvicorn.protocols.http.h11_impl import H11Protocol
 
+from shared import logs
 from shared.devstack.activity import of_this_process
 from shared.devstack.manifests import (
     Cors,
@@ -363,7 +364,9 @@ def main() -> None:
     """Entry point of the gateway process: FTE_BACKENDS (JSON service → URL), HOST, PORT."""
     app = app_from_manifests(load(), json.loads(os.environ["FTE_BACKENDS"]))
     host = os.environ.get("HOST", "127.0.0.1")
-    uvicorn.Server(server_config(app, host, int(os.environ["PORT"]))).run()
+    config = server_config(app, host, int(os.environ["PORT"]))
+    logs.configure("gateway")  # after uvicorn's own logging set-up, which it replaces
+    uvicorn.Server(config).run()
 
 
 if __name__ == "__main__":

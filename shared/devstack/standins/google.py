@@ -32,6 +32,7 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse
 from starlette.routing import Route
 
+from shared import logs
 from shared.devstack.standins.gmail import GmailStandIn, StoredMessage
 from shared.devstack.standins.push_signer import PushSigner
 
@@ -211,13 +212,14 @@ def from_environment() -> GoogleStandIn:
 
 
 def main() -> None:
-    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(name)s %(message)s")
+    logs.configure("google-standin")
     google = from_environment()
     uvicorn.run(
         google.app(),
         host=os.environ.get("HOST", "127.0.0.1"),
         port=int(os.environ["PORT"]),
         log_level="warning",
+        log_config=None,  # logs.configure's JSON lines
     )
 
 

@@ -37,6 +37,8 @@ from starlette.responses import JSONResponse
 from starlette.routing import Route
 from twilio.request_validator import RequestValidator
 
+from shared import logs
+
 API = "/2010-04-01/Accounts/{account_sid}"
 MAX_BODY = 1600
 WINDOW_SECONDS = 24 * 3600.0
@@ -362,7 +364,8 @@ def main() -> None:
         webhook_url=os.environ.get("TWILIO_STANDIN_WEBHOOK_URL", ""),
     )
     host, port = os.environ.get("HOST", "127.0.0.1"), int(os.environ["PORT"])
-    uvicorn.run(standin.app(), host=host, port=port, log_level="warning")
+    logs.configure("twilio-standin")
+    uvicorn.run(standin.app(), host=host, port=port, log_level="warning", log_config=None)
 
 
 if __name__ == "__main__":
