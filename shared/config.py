@@ -9,9 +9,19 @@ from pydantic import Field
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 
-class Settings(BaseSettings):
+class TracingSettings(BaseSettings):
+    """What every function reads, one without a database or a broker (web-page) too."""
+
     model_config = SettingsConfigDict(env_prefix="", extra="ignore")
 
+    # Traces: exported over OTLP (HTTP) to this collector when set, nowhere when empty; spans
+    # are still made, so trace ids reach the events and the logs. The service name defaults
+    # to the function's (shared/observed.py).
+    otel_exporter_otlp_endpoint: str = ""
+    otel_service_name: str = ""
+
+
+class Settings(TracingSettings):
     database_url: str = Field(description="libpq URI of the Postgres database")
     kafka_bootstrap_servers: str = Field(description="host:port[,host:port] of the Kafka brokers")
     db_pool_min_size: int = 1
@@ -22,11 +32,6 @@ class Settings(BaseSettings):
     openai_api_key: str | None = None
     openai_base_url: str | None = None
     openai_model: str = "gpt-4o-mini"
-    # Traces: exported over OTLP (HTTP) to this collector when set, nowhere when empty; spans
-    # are still made, so trace ids reach the events and the logs. The service name defaults
-    # to the function's (shared/observed.py).
-    otel_exporter_otlp_endpoint: str = ""
-    otel_service_name: str = ""
     # Time bounds, each below the next: the model call, the whole handler, and the delivery
     # timeout of the manifests (PT30S). A model that does not answer in time hands over.
     model_timeout_seconds: float = 10.0

@@ -23,7 +23,7 @@ from opentelemetry.trace.propagation.tracecontext import TraceContextTextMapProp
 
 from events.envelope import TRACE_ATTRIBUTES, TRACEPARENT, TRACESTATE
 from events.http import percent_decoded_value
-from shared.config import get_settings
+from shared.config import TracingSettings
 
 _propagator = TraceContextTextMapPropagator()
 _started = False
@@ -42,7 +42,7 @@ def start(service: str) -> None:
 def provider_for(service: str) -> TracerProvider:
     """Spans named ``service`` (unless ``OTEL_SERVICE_NAME`` says otherwise), exported over OTLP
     when ``OTEL_EXPORTER_OTLP_ENDPOINT`` is set, and kept nowhere when it is not."""
-    settings = get_settings()
+    settings = TracingSettings()
     name = settings.otel_service_name or service
     provider = TracerProvider(resource=Resource.create({SERVICE_NAME: name}))
     if settings.otel_exporter_otlp_endpoint:

@@ -9,10 +9,12 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 
 from shared.http_api import method_not_allowed
+from shared.observed import observed_http
 from shared.web_page import page_response, page_security_headers, web_dist
 
 
 @http
+@observed_http
 async def web_page(request: Request) -> Response:
     path = request.url.path
     if request.method not in ("GET", "HEAD"):

@@ -25,6 +25,7 @@ from shared.channels.gmail_push import WEBHOOK_PATH
 from shared.db.migrations import migrate
 from shared.devstack.activation import activated, listening_socket, waiting
 from shared.devstack.activity import ENV as ACTIVITY_ENV
+from shared.devstack.activity import SOURCE_ENV as ACTIVITY_SOURCE_ENV
 from shared.devstack.activity import last_request
 from shared.devstack.broker import ensure_topics, restart_tansu, start_s3, start_tansu
 from shared.devstack.manifests import Manifests, PingSource, Service, load
@@ -322,6 +323,7 @@ class Stack:
             "FTE_BOOTSTRAP": self.bootstrap,
             "FTE_SUBSCRIBERS": json.dumps(self.urls),
             ACTIVITY_ENV: str(self.activity_dir),
+            ACTIVITY_SOURCE_ENV: "dispatcher",
         }
         if self.ping_interval is not None:
             env["FTE_PING_INTERVAL"] = str(self.ping_interval)
@@ -341,6 +343,7 @@ class Stack:
             "PORT": str(self.port),
             "HOST": "127.0.0.1",
             ACTIVITY_ENV: str(self.activity_dir),
+            ACTIVITY_SOURCE_ENV: "gateway",
         }
         child = spawn(
             "gateway",

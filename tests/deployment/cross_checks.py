@@ -162,7 +162,12 @@ def required_env(function: str) -> set[str]:
     """What a function's code cannot start without: settings with no default, env it reads."""
     modules = closure(FUNCTIONS / function / "main.py").modules
     needed = set()
-    if "shared.config" in modules:
+    reads_settings = any(
+        "get_settings(" in path.read_text()
+        for name, path in modules.items()
+        if name != "shared.config"
+    )
+    if reads_settings:  # TracingSettings alone (web-page) needs no database and no broker
         needed |= {n.upper() for n, f in Settings.model_fields.items() if f.is_required()}
     for path in modules.values():
         needed |= _env_read(path)
