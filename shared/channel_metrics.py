@@ -61,7 +61,9 @@ async def channel_report(db: Queryable, since: datetime, now: datetime) -> dict[
         t = tickets.get(channel, {})
         a = agent.get(channel, {})
         opened = int(t.get("tickets", 0))
-        escalated, resolved, answered = (int(t.get(k, 0)) for k in ("escalated", "resolved", "answered"))
+        escalated, resolved, answered = (
+            int(t.get(k, 0)) for k in ("escalated", "resolved", "answered")
+        )
         channels[channel] = {
             "messages_in": int(m.get("messages_in", 0)),
             "tickets": opened,

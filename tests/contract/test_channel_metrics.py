@@ -243,7 +243,9 @@ async def test_channel_figures_default_to_the_last_day(app_env: str) -> None:
     assert body["channels"]["web_form"]["tickets"] == 4  # the "old" one is seconds old
 
 
-@pytest.mark.parametrize("since", ["yesterday", "24", "5x", "-3h", "2999-01-01T00:00:00Z", "99999d"])
+@pytest.mark.parametrize(
+    "since", ["yesterday", "24", "5x", "-3h", "2999-01-01T00:00:00Z", "99999d"]
+)
 async def test_channel_figures_refuse_a_since_that_is_no_time_or_duration_with_400(
     app_env: str, since: str
 ) -> None:
