@@ -30,5 +30,6 @@ RUN folder="$(echo "$FUNCTION" | tr - _)" \
 ENV PYTHONPATH=/app PYTHONDONTWRITEBYTECODE=1 PYTHONUNBUFFERED=1 HF_HUB_OFFLINE=1
 USER 10001
 # Knative sets PORT; the Service's command and args (knative/base/services.yaml) start the
-# function: functions-framework --target=<function> --source=functions/<function>/main.py …
-ENTRYPOINT ["functions-framework"]
+# function: python -m shared.serving --target=<function> --source=functions/<function>/main.py …
+# (functions-framework's app and server, with Prometheus' /metrics beside the function).
+ENTRYPOINT ["python", "-m", "shared.serving"]

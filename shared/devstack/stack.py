@@ -95,11 +95,16 @@ def service_env(
     return env | provided
 
 
+SERVING = ["python", "-m", "shared.serving"]  # functions-framework, metered (shared/serving.py)
+
+
 def function_argv(service: Service) -> list[str]:
     command = service.container.command
-    if command[:1] != ["functions-framework"]:
-        raise ValueError(f"{service.name}: the dev stack runs functions-framework containers only")
-    return [sys.executable, "-m", "functions_framework", *command[1:], *service.container.args]
+    if command != SERVING:
+        raise ValueError(
+            f"{service.name}: the dev stack runs `{' '.join(SERVING)}` containers only"
+        )
+    return [sys.executable, *command[1:], *service.container.args]
 
 
 async def _prepare_database(admin_uri: str, app_uri: str) -> list[str]:
