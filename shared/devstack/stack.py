@@ -143,6 +143,7 @@ class Stack:
     database_url: str = ""
     bootstrap: str = ""
     urls: dict[str, str] = field(default_factory=dict)
+    dispatcher_metrics_url: str = ""  # the dispatcher's Prometheus metrics (lag, deliveries, retries)
     google_url: str = ""
     google_env: dict[str, str] = field(default_factory=dict)  # what the functions get of it
     children: list[Child] = field(default_factory=list)
@@ -303,7 +304,12 @@ class Stack:
                 ) from exc
 
     def _start_dispatcher(self) -> None:
-        env = {"FTE_BOOTSTRAP": self.bootstrap, "FTE_SUBSCRIBERS": json.dumps(self.urls)}
+        metrics_port = free_port()
+        env = {
+            "FTE_BOOTSTRAP": self.bootstrap,
+            "FTE_SUBSCRIBERS": json.dumps(self.urls),
+            "FTE_METRICS_PORT": str(metrics_port),
+        }
         if self.ping_interval is not None:
             env["FTE_PING_INTERVAL"] = str(self.ping_interval)
         self.children.append(
@@ -313,8 +319,10 @@ class Stack:
                 env=env,
                 log_dir=self.log_dir,
                 cwd=REPO,
+                port=metrics_port,
             )
         )
+        self.dispatcher_metrics_url = f"http://127.0.0.1:{metrics_port}/metrics"
 
     def _start_gateway(self) -> None:
         env = {"FTE_BACKENDS": json.dumps(self.urls), "PORT": str(self.port), "HOST": "127.0.0.1"}
@@ -344,6 +352,8 @@ class Stack:
             "gateway": self.gateway_url,
             "google": self.google_url,
             "database_url": self.database_url,
+            "functions": self.urls,  # each serves its Prometheus metrics at /metrics
+            "dispatcher_metrics": self.dispatcher_metrics_url,
             "pid": os.getpid(),
         }
         self.state_path.write_text(json.dumps(state))
