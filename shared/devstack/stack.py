@@ -143,7 +143,9 @@ class Stack:
     database_url: str = ""
     bootstrap: str = ""
     urls: dict[str, str] = field(default_factory=dict)
-    dispatcher_metrics_url: str = ""  # the dispatcher's Prometheus metrics (lag, deliveries, retries)
+    dispatcher_metrics_url: str = (
+        ""  # the dispatcher's Prometheus metrics (lag, deliveries, retries)
+    )
     google_url: str = ""
     google_env: dict[str, str] = field(default_factory=dict)  # what the functions get of it
     children: list[Child] = field(default_factory=list)
