@@ -1,7 +1,7 @@
 """Per-channel behaviour over a window, for ops: ``GET /api/v1/metrics/channels?since=…``.
 
 ``since`` is an ISO-8601 time (a time without an offset is UTC) or a duration back from now:
-a number and a unit, ``90s``, ``30m``, ``24h``, ``7d``. The figures come from the stored rows
+a number and a unit, ``90s``, ``30m``, ``24h``, ``7d``; absent or empty, the last day. The figures come from the stored rows
 (``shared.db.channel_metrics``); rates are shares of the window's tickets, ``None`` without any.
 """
 
@@ -27,7 +27,8 @@ def parse_since(text: str | None, now: datetime) -> datetime:
     text = (text or DEFAULT_SINCE).strip()
     duration = _DURATION.match(text)
     if duration:
-        since = now - timedelta(**{_UNITS[duration["unit"]]: int(duration["amount"])})
+        window = timedelta(**{_UNITS[duration["unit"]]: int(duration["amount"])})
+        since = now - min(window, MAX_WINDOW + timedelta(days=1))  # past the cap: refused below
     else:
         try:
             since = datetime.fromisoformat(text)
