@@ -139,11 +139,14 @@ def escalations_committed(events: Iterable[CloudEvent]) -> None:
         if event["type"] != catalog.ESCALATED:
             continue
         data = json_data(event) or {}
-        reason, channel = str(data.get("reason")), str(event.get("channel"))
-        ESCALATIONS.labels(
-            reason if _REASON.match(reason) else "other",
-            channel if channel in CHANNELS else "other",
-        ).inc()
+        escalated(str(data.get("reason")), str(event.get("channel")))
+
+
+def escalated(reason: str, channel: str) -> None:
+    """One ticket handed to a person, counted after the commit that did it."""
+    ESCALATIONS.labels(
+        reason if _REASON.match(reason) else "other", channel if channel in CHANNELS else "other"
+    ).inc()
 
 
 def model_call(model: str, seconds: float) -> None:
