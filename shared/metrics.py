@@ -20,7 +20,7 @@ import functools
 import re
 import time
 from collections.abc import Awaitable, Callable, Iterable
-from typing import TypeVar
+from typing import Any, TypeVar
 
 from cloudevents.http import CloudEvent
 from prometheus_client import Counter, Histogram
@@ -67,12 +67,16 @@ MODEL_SECONDS = Histogram(
 _routes: set[str] = set()
 
 
+@functools.lru_cache(maxsize=1024)
+def _template(path: str) -> str:
+    segments = [s if _WORD.match(s) else "{id}" for s in path.strip("/").split("/") if s]
+    more = "/…" if len(segments) > _MAX_SEGMENTS else ""
+    return "/" + "/".join(segments[:_MAX_SEGMENTS]) + more
+
+
 def route_of(path: str) -> str:
     """The path as a template: ``/api/v1/tickets/TKT-0001/messages`` → ``/api/v1/tickets/{id}/messages``."""
-    segments = [s if _WORD.match(s) else "{id}" for s in path.strip("/").split("/") if s]
-    route = (
-        "/" + "/".join(segments[:_MAX_SEGMENTS]) + ("/…" if len(segments) > _MAX_SEGMENTS else "")
-    )
+    route = _template(path)
     if route not in _routes:
         if len(_routes) >= MAX_ROUTES:
             return "other"
@@ -80,14 +84,17 @@ def route_of(path: str) -> str:
     return route
 
 
+@functools.lru_cache(maxsize=4096)
+def _request_series(route: str, method: str, status: int) -> tuple[Any, Any]:
+    """The two children of one label set (``labels()`` costs a lock and a lookup each time)."""
+    labels = (route, method if method.isalpha() and len(method) <= 7 else "other", str(status))
+    return HTTP_REQUESTS.labels(*labels), HTTP_SECONDS.labels(*labels)
+
+
 def request_answered(path: str, method: str, status: int, seconds: float) -> None:
-    labels = (
-        route_of(path),
-        method if method.isalpha() and len(method) <= 7 else "other",
-        str(status),
-    )
-    HTTP_REQUESTS.labels(*labels).inc()
-    HTTP_SECONDS.labels(*labels).observe(seconds)
+    count, duration = _request_series(route_of(path), method, status)
+    count.inc()
+    duration.observe(seconds)
 
 
 def event_type(event: CloudEvent) -> str:
