@@ -9,13 +9,14 @@ from __future__ import annotations
 
 import re
 from datetime import UTC, datetime, timedelta
-from typing import Any
+from typing import Any, get_args
 
+from events.models import Channel
 from shared.db import channel_metrics as queries
 from shared.db.pool import Queryable
 from shared.http_api import BadRequest
 
-CHANNELS = ("web_form", "email", "whatsapp")
+CHANNELS: tuple[str, ...] = get_args(Channel)
 DEFAULT_SINCE = "24h"
 MAX_WINDOW = timedelta(days=3660)
 _DURATION = re.compile(r"^(?P<amount>\d{1,7})(?P<unit>[smhd])$")

@@ -20,7 +20,7 @@ import functools
 import re
 import time
 from collections.abc import Awaitable, Callable, Iterable
-from typing import Any, TypeVar
+from typing import Any, TypeVar, get_args
 
 from cloudevents.http import CloudEvent
 from prometheus_client import Counter, Histogram
@@ -28,13 +28,14 @@ from starlette.exceptions import HTTPException
 
 from events import catalog
 from events.envelope import json_data
+from events.models import Channel
 
 MAX_ROUTES = 100
 EVENT_TYPES = frozenset(
     {catalog.MESSAGE_RECEIVED, catalog.REPLY_READY, catalog.ESCALATED, catalog.PING}
 )
 RETRIED_4XX = frozenset({404, 408, 409, 429})  # what Knative's delivery retries (KNATIVE.md)
-CHANNELS = frozenset({"web_form", "email", "whatsapp"})
+CHANNELS = frozenset(get_args(Channel))
 _REASON = re.compile(r"^[a-z_]{1,40}$")  # the code's own reason codes (shared/agent/reasons.py)
 _WORD = re.compile(r"^(?:[a-z]+|v\d+)$")
 _MAX_SEGMENTS = 6
