@@ -43,6 +43,7 @@ RUN --mount=type=bind,from=page,source=/web/dist,target=/tmp/page \
 ENV PYTHONPATH=/app PYTHONDONTWRITEBYTECODE=1 PYTHONUNBUFFERED=1 HF_HUB_OFFLINE=1
 USER 10001
 # Knative sets PORT; the Service's command and args (knative/base/services.yaml) start the
-# function: functions-framework --target=<function> --source=functions/<function>/main.py …
+# function: python -m shared.serving --target=<function> --source=functions/<function>/main.py …
+# (functions-framework's app and server, with Prometheus' /metrics beside the function).
 # The kb-ingest Job's command is python -m shared.kb.ingest DIR (knative/jobs/kb-ingest.yaml).
-ENTRYPOINT ["functions-framework"]
+ENTRYPOINT ["python", "-m", "shared.serving"]

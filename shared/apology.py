@@ -24,6 +24,7 @@ from shared.channels import sender_of
 from shared.db import dead_letters, get_pool, messages, outbox, processed_events, tickets
 from shared.db.pool import Connection
 from shared.db.processed_events import ANSWER
+from shared.metrics import dead_letter_recorded, escalations_committed
 from shared.relay import Outgoing, publish_committed
 
 CONSUMER = "dead-letter"
@@ -51,6 +52,8 @@ async def handle_dead_letter(event: CloudEvent) -> None:
         else:
             await dead_letters.record(conn, event, None)
             outgoing = []
+    dead_letter_recorded(event)
+    escalations_committed(o.event for o in outgoing)
     await publish_committed(outgoing)
 
 

@@ -56,6 +56,9 @@ def _banner(stack: Stack) -> str:
         f"  Submit        POST {url}/api/v1/support/form",
         f"  Ticket status GET  {url}/api/v1/tickets/{{ticket_number}}?token=…",
         f"  Health        GET  {url}/api/v1/health",
+        f"  Channels      GET  {url}/api/v1/metrics/channels?since=24h",
+        f"  Metrics       the dispatcher's GET {stack.dispatcher_metrics_url}; each function's"
+        f" GET /metrics on its own port ({stack.state_path}: functions)",
         f"  Staff inbox   {url}/staff/  (an account: fte staff add EMAIL --name NAME"
         f"{'' if stack.data_dir == DEFAULT_DATA_DIR.resolve() else f' --data-dir {stack.data_dir}'})",
         f"  WhatsApp      POST {url}/api/v1/webhooks/whatsapp (Twilio stand-in; try it: "

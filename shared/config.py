@@ -128,6 +128,9 @@ class Settings(TracingSettings):
     # A WhatsApp message joins the customer's latest open ticket (any channel) when it moved
     # within this many hours; otherwise it opens a new ticket.
     whatsapp_follow_up_hours: float = 24.0
+    # Health warns about a consumer group (a route: a KafkaSource or a Trigger) more than this
+    # many records behind the end of its topics, summed over their partitions.
+    consumer_lag_warn_records: int = 100
 
 
 @lru_cache(maxsize=1)

@@ -20,8 +20,10 @@ from starlette.exceptions import HTTPException
 from events.envelope import InvalidEvent
 from events.http import percent_decoded
 from shared.config import get_settings
+from shared.metrics import counts_events
 
 
+@counts_events
 async def consume(event: CloudEvent, handle: Callable[[CloudEvent], Awaitable[object]]) -> None:
     """Run ``handle`` on the event as delivered (binary-mode attributes percent-decoded)."""
     try:

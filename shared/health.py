@@ -8,6 +8,7 @@ from typing import Any
 
 from shared.agent.models import configured_model_name
 from shared.config import Settings, get_settings
+from shared.consumer_lag import consumer_lag
 from shared.db import get_pool, gmail_mailboxes
 from shared.db.pool import Queryable
 from shared.publisher import broker_reachable
@@ -55,6 +56,21 @@ async def staff_queue_counts() -> dict[str, int] | dict[str, None]:
         return {"waiting": None, "overdue": None}
 
 
+async def lag_health(settings: Settings) -> tuple[dict[str, Any], list[str]]:
+    """Each route's consumer lag, and a warning for each one past the threshold."""
+    threshold = settings.consumer_lag_warn_records
+    try:
+        lags = await consumer_lag(settings.kafka_bootstrap_servers)
+    except Exception:
+        return {"threshold": threshold, "routes": None}, ["consumer lag: the broker did not say"]
+    warnings = [
+        f"consumer lag: {lag.group} is {lag.records} records behind (over {threshold})"
+        for lag in lags
+        if lag.records > threshold
+    ]
+    return {"threshold": threshold, "routes": {lag.group: lag.records for lag in lags}}, warnings
+
+
 async def health() -> tuple[bool, dict[str, Any]]:
     database, broker = await asyncio.gather(database_reachable(), broker_reachable())
     healthy = database and broker
@@ -67,4 +83,7 @@ async def health() -> tuple[bool, dict[str, Any]]:
         body["gmail_watch"] = watch  # reported, not a failure: mail waits in Gmail meanwhile
     if database:
         body["staff_queue"] = await staff_queue_counts()
+    if broker:  # lag is reported, not a failure: the records wait in the broker
+        body["consumer_lag"], warnings = await lag_health(get_settings())
+        body["warnings"] = warnings
     return healthy, body

@@ -1,13 +1,13 @@
-"""The real functions' ASGI apps, built as functions-framework builds them, reachable over httpx."""
+"""The real functions' ASGI apps, built as the manifests' command builds them, reachable over httpx."""
 
 from __future__ import annotations
 
 from pathlib import Path
 
 import httpx
-from functions_framework.aio import create_asgi_app
 
 from shared.devstack.manifests import load
+from shared.serving import create_app
 
 REPO = Path(__file__).resolve().parents[1]
 
@@ -19,5 +19,5 @@ def function_client(service: str) -> httpx.AsyncClient:
         for a in load().services[service].container.args
         if "=" in a
     )
-    app = create_asgi_app(args["target"], str(REPO / args["source"]), args["signature-type"])
+    app = create_app(args["target"], str(REPO / args["source"]), args["signature-type"])
     return httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="http://function")

@@ -11,13 +11,13 @@ from dataclasses import dataclass
 
 import httpx
 import pytest
-from functions_framework.aio import create_asgi_app
 from starlette.types import ASGIApp
 
 from shared.channels.twilio_api import get_client
 from shared.config import get_settings
 from shared.devstack.standins.launch import WEBHOOK_PATH
 from shared.devstack.standins.twilio import TwilioStandIn, incoming_params, sign
+from shared.serving import create_app
 from tests.functions_under_test import REPO
 from tests.serving import serve
 
@@ -57,7 +57,7 @@ async def post_signed(
 
 
 def function_app(target: str) -> ASGIApp:
-    return create_asgi_app(target, str(REPO / "functions" / target / "main.py"), "http")
+    return create_app(target, str(REPO / "functions" / target / "main.py"), "http")
 
 
 @pytest.fixture

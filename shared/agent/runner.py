@@ -22,9 +22,11 @@ from shared.agent.models import model_name, select_model
 from shared.agent.offline_model import OfflineModel
 from shared.agent.rules import load_rules
 from shared.agent.support_agent import build_agent
+from shared.agent.timing import ModelTiming
 from shared.config import get_settings
 from shared.db import agent_capacity, agent_metrics, get_pool, processed_events, tickets
 from shared.db.processed_events import ANSWER
+from shared.metrics import escalations_committed
 from shared.relay import publish_committed
 
 CONSUMER = "agent-runner"
@@ -101,6 +103,7 @@ async def handle_message(event: CloudEvent) -> Outcome:
             asked_about=turn.asked_about,
             unmentioned=turn.unmentioned,
         )
+    escalations_committed(o.event for o in turn.outgoing)
     await publish_committed(turn.outgoing)
     log.info(
         "event %s handled by %s: ticket %s, tools %s, escalated %s",
@@ -167,6 +170,7 @@ async def _run_agent(turn: TurnContext) -> None:
                 context=turn,
                 max_turns=MAX_TURNS,
                 run_config=RunConfig(model=get_model(), tracing_disabled=True),
+                hooks=ModelTiming(model_name(get_model())),
             ),
             timeout=timeout,
         )

@@ -31,6 +31,7 @@ from shared.channels.whatsapp_status import WINDOW_CLOSED, callback_url
 from shared.config import get_settings
 from shared.db import get_pool, processed_events, tickets, whatsapp, whatsapp_parts
 from shared.db.pool import Connection
+from shared.metrics import escalated
 
 CONSUMER = sender_of("whatsapp")
 OPTED_OUT = "opted_out"
@@ -170,6 +171,8 @@ async def _finish(reply: ReplyReady, event_id: str, not_sent: str | None) -> boo
             return False
         if not_sent is not None:
             await _not_sent(conn, reply, not_sent)
+    if not_sent == WINDOW_CLOSED:
+        escalated(WINDOW_CLOSED, "whatsapp")
     return True
 
 

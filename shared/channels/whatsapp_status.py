@@ -18,6 +18,7 @@ from starlette.datastructures import FormData, QueryParams
 from shared.channels.twilio_api import OUTSIDE_WINDOW
 from shared.db import get_pool, tickets, whatsapp_parts
 from shared.http_api import BadRequest
+from shared.metrics import escalated
 
 STATUS_PATH: Final = "/api/v1/webhooks/whatsapp/status"
 WINDOW_CLOSED: Final = "whatsapp_window_closed"  # the escalation reason
@@ -95,6 +96,9 @@ async def record_status(report: StatusReport) -> str | None:
         if summary is None:
             return None
         status, ticket_id = summary
-        if report.error_code == OUTSIDE_WINDOW and ticket_id is not None:
+        window_closed = report.error_code == OUTSIDE_WINDOW and ticket_id is not None
+        if window_closed and ticket_id is not None:
             await tickets.set_status(conn, ticket_id, "escalated", WINDOW_CLOSED)
+    if window_closed:
+        escalated(WINDOW_CLOSED, "whatsapp")
     return status

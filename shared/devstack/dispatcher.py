@@ -24,8 +24,9 @@ import logging
 import os
 import re
 import signal
-from collections.abc import Sequence
+from collections.abc import Coroutine, Sequence
 from dataclasses import dataclass
+from typing import Any
 
 import httpx
 from aiokafka import AIOKafkaConsumer, AIOKafkaProducer, ConsumerRecord, TopicPartition
@@ -34,6 +35,7 @@ from cloudevents.http import CloudEvent
 from events.http import to_binary_http
 from events.kafka import NotACloudEvent, content_mode, from_record, knative_kafka_event, to_record
 from shared import logs
+from shared.devstack import dispatcher_metrics as metrics
 from shared.devstack.activity import of_this_process
 from shared.devstack.manifests import Manifests, Subscription, load
 from shared.devstack.ping import Pinger, ping_interval
@@ -224,6 +226,7 @@ class SubscriptionWorker:
                 return
             attempt = await self._send_with_retries(outgoing)
             if attempt.succeeded:
+                metrics.delivered(self.sub.name)
                 return
         except Exception as exc:
             log.error(
@@ -285,6 +288,7 @@ class SubscriptionWorker:
                 delivery.retry,
                 delay,
             )
+            metrics.retried(self.sub.name)
             await asyncio.sleep(delay)
             number += 1
 
@@ -336,6 +340,7 @@ class SubscriptionWorker:
                     delay,
                 )
                 await asyncio.sleep(delay)
+        metrics.dead_lettered(self.sub.name)
         log.warning(
             "%s: event %s dead-lettered to %s (status %s)",
             self.sub.name,
@@ -369,22 +374,31 @@ async def _started_producer(bootstrap: str) -> AIOKafkaProducer:
             await asyncio.sleep(delay)
 
 
-async def serve(manifests: Manifests, subscribers: dict[str, str], bootstrap: str) -> None:
-    """Run every subscription and PingSource whose subscriber is up, until cancelled."""
+async def serve(
+    manifests: Manifests,
+    subscribers: dict[str, str],
+    bootstrap: str,
+    metrics_port: int | None = None,
+) -> None:
+    """Run every subscription and PingSource whose subscriber is up, until cancelled; with a
+    port, serve the dispatcher's metrics there too."""
     producer = await _started_producer(bootstrap)
     interval = ping_interval()
+    running = [sub for sub in manifests.subscriptions if sub.subscriber in subscribers]
     async with httpx.AsyncClient(limits=httpx.Limits(max_connections=200)) as client:
-        runs = [
+        runs: list[Coroutine[Any, Any, None]] = [
             SubscriptionWorker(
                 sub, subscribers[sub.subscriber], bootstrap, manifests.sinks, client, producer
             ).run()
-            for sub in manifests.subscriptions
-            if sub.subscriber in subscribers
+            for sub in running
         ] + [
             Pinger(ping, subscribers[ping.sink], client, interval).run()
             for ping in manifests.ping_sources
             if ping.sink in subscribers
         ]
+        if metrics_port is not None:
+            groups = {sub.consumer_group: sub.name for sub in running}
+            runs.append(metrics.serve_metrics(metrics.metrics_app(bootstrap, groups), metrics_port))
         try:
             await asyncio.gather(*runs)
         finally:
@@ -393,12 +407,16 @@ async def serve(manifests: Manifests, subscribers: dict[str, str], bootstrap: st
 
 
 def main() -> None:
-    """Entry point of the dispatcher process: FTE_BOOTSTRAP and FTE_SUBSCRIBERS (JSON name → URL)."""
+    """Entry point of the dispatcher process: FTE_BOOTSTRAP and FTE_SUBSCRIBERS (JSON name → URL);
+    FTE_METRICS_PORT, if set, serves its /metrics."""
     logs.configure("dispatcher", level=os.environ.get("FTE_LOG_LEVEL", "INFO"))
     subscribers = json.loads(os.environ["FTE_SUBSCRIBERS"])
 
     async def run() -> None:
-        task = asyncio.create_task(serve(load(), subscribers, os.environ["FTE_BOOTSTRAP"]))
+        port = os.environ.get("FTE_METRICS_PORT")
+        task = asyncio.create_task(
+            serve(load(), subscribers, os.environ["FTE_BOOTSTRAP"], int(port) if port else None)
+        )
         loop = asyncio.get_running_loop()
         for sig in (signal.SIGINT, signal.SIGTERM):
             loop.add_signal_handler(sig, task.cancel)

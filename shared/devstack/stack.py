@@ -100,11 +100,16 @@ def service_env(
     return env | provided
 
 
+SERVING = ["python", "-m", "shared.serving"]  # functions-framework, metered (shared/serving.py)
+
+
 def function_argv(service: Service) -> list[str]:
     command = service.container.command
-    if command[:1] != ["functions-framework"]:
-        raise ValueError(f"{service.name}: the dev stack runs functions-framework containers only")
-    return [sys.executable, "-m", "functions_framework", *command[1:], *service.container.args]
+    if command != SERVING:
+        raise ValueError(
+            f"{service.name}: the dev stack runs `{' '.join(SERVING)}` containers only"
+        )
+    return [sys.executable, *command[1:], *service.container.args]
 
 
 async def _prepare_database(admin_uri: str, app_uri: str) -> list[str]:
@@ -145,6 +150,9 @@ class Stack:
     database_url: str = ""
     bootstrap: str = ""
     urls: dict[str, str] = field(default_factory=dict)
+    dispatcher_metrics_url: str = (
+        ""  # the dispatcher's Prometheus metrics (lag, deliveries, retries)
+    )
     google_url: str = ""
     google_env: dict[str, str] = field(default_factory=dict)  # what the functions get of it
     children: list[Child] = field(default_factory=list)
@@ -319,9 +327,11 @@ class Stack:
         return service.idle_period if self.idle_period is None else self.idle_period
 
     def _start_dispatcher(self) -> None:
+        metrics_port = free_port()
         env = {
             "FTE_BOOTSTRAP": self.bootstrap,
             "FTE_SUBSCRIBERS": json.dumps(self.urls),
+            "FTE_METRICS_PORT": str(metrics_port),
             ACTIVITY_ENV: str(self.activity_dir),
             ACTIVITY_SOURCE_ENV: "dispatcher",
         }
@@ -334,8 +344,10 @@ class Stack:
                 env=env,
                 log_dir=self.log_dir,
                 cwd=REPO,
+                port=metrics_port,
             )
         )
+        self.dispatcher_metrics_url = f"http://127.0.0.1:{metrics_port}/metrics"
 
     def _start_gateway(self) -> None:
         env = {
@@ -372,6 +384,8 @@ class Stack:
             "google": self.google_url,
             "database_url": self.database_url,
             "bootstrap": self.bootstrap,
+            "functions": self.urls,  # each serves its Prometheus metrics at /metrics
+            "dispatcher_metrics": self.dispatcher_metrics_url,
             "pid": os.getpid(),
             "services": {n: sc.status(self.child(n).alive()) for n, sc in self.scales.items()},
             "subscriptions": [

@@ -137,3 +137,25 @@ def test_a_strimzi_v1beta2_topic_and_a_misspelt_field_fail_validation(tmp_path: 
     found = [p for doc in render(copy / "overlays" / "prod") for p in problems(doc)]
     assert any("no CRD serves kafka.strimzi.io/v1beta2 KafkaTopic" in p for p in found), found
     assert any("'timeoutSecond' was unexpected" in p for p in found), found
+
+
+def test_every_function_is_scraped_on_its_one_port_and_metrics_are_never_routed(
+    rendered: tuple[str, list[dict[str, Any]]],
+) -> None:
+    _, docs = rendered
+    services = [d for d in of_kind(docs, "Service") if d["apiVersion"].startswith("serving.")]
+    assert len(services) >= 10
+    for service in services:
+        template = service["spec"]["template"]
+        annotations = template["metadata"]["annotations"]
+        [container] = template["spec"]["containers"]
+        port = container.get("ports", [{"containerPort": 8080}])[0]["containerPort"]  # Knative's
+        assert {k: v for k, v in annotations.items() if k.startswith("prometheus.io/")} == {
+            "prometheus.io/scrape": "true",
+            "prometheus.io/port": str(port),
+            "prometheus.io/path": "/metrics",
+        }, service["metadata"]["name"]
+        assert container["command"] == ["python", "-m", "shared.serving"]  # serves /metrics
+    [route] = of_kind(docs, "HTTPRoute")
+    paths = [m["path"]["value"] for rule in route["spec"]["rules"] for m in rule["matches"]]
+    assert not [p for p in paths if p == "/metrics" or p.endswith("/metrics")]

@@ -69,6 +69,10 @@ def test_health_reports_database_broker_model_and_the_gmail_watch(api: httpx.Cli
     body = api.get("/api/v1/health").json()
     assert body.pop("gmail_watch")["status"] == "ok"  # the dev stack watches at start
     assert set(body.pop("staff_queue")) == {"waiting", "overdue"}
+    lag = body.pop("consumer_lag")
+    assert lag["threshold"] == 100
+    assert "fte-agent-runner" in lag["routes"]  # every route's group, as the dispatcher runs it
+    assert body.pop("warnings") == []
     assert body == {
         "status": "ok",
         "checks": {"database": "ok", "broker": "ok"},

@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import base64
 import contextlib
+import dataclasses
 import json
 import logging
 import time
@@ -19,6 +20,7 @@ import pytest
 import uvicorn
 from aiokafka import AIOKafkaConsumer, AIOKafkaProducer, TopicPartition
 from cloudevents.http import CloudEvent, from_http
+from prometheus_client.parser import text_string_to_metric_families
 from starlette.applications import Starlette
 from starlette.requests import Request
 from starlette.responses import Response
@@ -609,3 +611,55 @@ async def test_a_ping_source_fires_every_fte_ping_interval_with_its_data(
     assert sub.requests[0][0]["content-type"] == "application/json"
     gaps = [b - a for a, b in zip(sub.arrivals, sub.arrivals[1:], strict=False)]
     assert all(0.15 < gap < 1.5 for gap in gaps), gaps
+
+
+async def _scrape(url: str, timeout: float = 20.0) -> dict[tuple[str, str], float]:
+    """The dispatcher's metrics by (name, route), once its metrics port answers."""
+    deadline = asyncio.get_running_loop().time() + timeout
+    async with httpx.AsyncClient() as client:
+        while True:
+            try:
+                response = await client.get(url)
+                break
+            except httpx.TransportError:
+                if asyncio.get_running_loop().time() > deadline:
+                    raise
+                await asyncio.sleep(0.05)
+    assert response.status_code == 200
+    samples = {}
+    for family in text_string_to_metric_families(response.text):
+        for s in family.samples:
+            outcome = s.labels.get("outcome")
+            name = f"{s.name}:{outcome}" if outcome else s.name
+            samples[(name, s.labels.get("route", ""))] = s.value
+    return samples
+
+
+async def test_the_dispatcher_serves_deliveries_dead_letters_retries_and_lag_per_route(
+    kafka: str,
+    topics: dict[str, str],
+    subscriber: tuple[Subscriber, str],
+) -> None:
+    sub, url = subscriber
+    sub.statuses = [500, 200, 400]  # the first event once retried, the second dead-lettered
+    spec = dataclasses.replace(_subscription(topics, retry=2), name=f"route-{uuid.uuid4().hex[:6]}")
+    await _publish(kafka, topics["in"], _event(0), _event(1))
+    port = free_port()
+    manifests = Manifests(subscriptions=[spec], sinks={"dlq": topics["dlq"]})
+    task = asyncio.create_task(serve(manifests, {"subscriber": url}, kafka, metrics_port=port))
+    metrics_url = f"http://127.0.0.1:{port}/metrics"
+    try:
+        first = await _scrape(metrics_url)
+        await _until(lambda: len(sub.received) == 3)
+        await _until_committed(kafka, spec, topics, 2)
+        after = await _scrape(metrics_url)
+    finally:
+        task.cancel()
+        with contextlib.suppress(asyncio.CancelledError):
+            await task
+    route = spec.name
+    assert first[("fte_dispatcher_deliveries_total:delivered", route)] == 0  # shown from the start
+    assert after[("fte_dispatcher_deliveries_total:delivered", route)] == 1
+    assert after[("fte_dispatcher_deliveries_total:dead_lettered", route)] == 1
+    assert after[("fte_dispatcher_retries_total", route)] == 1
+    assert after[("fte_dispatcher_lag_records", route)] == 0  # both committed

@@ -135,6 +135,18 @@ def test_server_and_date_appear_once_and_hop_by_hop_headers_stay(gateway: Gatewa
     ) == ["chunked"]
 
 
+def test_channel_figures_reach_ops_through_the_gateway(gateway: Gateway) -> None:
+    response = httpx.get(f"{gateway.url}/api/v1/metrics/channels", params={"since": "1h"})
+    assert response.status_code == 200
+    assert response.json() == {"size": 0}  # the backend's echo: the request got through
+    assert response.headers["cache-control"] == "no-store"
+
+
+def test_only_the_channel_figures_are_routed_under_api_v1_metrics(gateway: Gateway) -> None:
+    assert httpx.get(f"{gateway.url}/api/v1/metrics").status_code == 404
+    assert httpx.post(f"{gateway.url}/api/v1/metrics/channels").status_code in (404, 405)
+
+
 @pytest.mark.parametrize(
     ("target", "status"),
     [

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import json
 import threading
 import time
@@ -11,7 +12,12 @@ from pathlib import Path
 import httpx
 import psutil
 import pytest
+from aiokafka import AIOKafkaProducer
+from cloudevents.http import CloudEvent
+from prometheus_client.parser import text_string_to_metric_families
 
+from events import catalog
+from events.kafka import to_record
 from shared.devstack.ports import free_port
 from shared.devstack.stack import Stack, StackFailure
 
@@ -179,3 +185,68 @@ def test_a_request_to_a_service_at_zero_waits_for_its_cold_start_and_is_answered
     assert stack.child("ticket-status").alive() and stack.scales["ticket-status"].cold_starts == 1
     _wait_until(lambda: any("cold start" in line and "answering" in line for line in lines), "log")
     assert (stack.scales["ticket-status"].last_cold_start or 0) > 0
+
+
+def _samples(url: str) -> dict[tuple[str, frozenset[tuple[str, str]]], float]:
+    response = httpx.get(url, timeout=5)
+    assert response.status_code == 200
+    return {
+        (s.name, frozenset(s.labels.items())): s.value
+        for family in text_string_to_metric_families(response.text)
+        for s in family.samples
+    }
+
+
+def _dead_letter_of_nothing() -> CloudEvent:
+    """A message.received that exhausted its retries, whose data no longer reads: recorded."""
+    return CloudEvent.create(
+        {
+            "type": catalog.MESSAGE_RECEIVED,
+            "source": "/test",
+            "partitionkey": "customer-1",
+            "channel": "web_form",
+            "datacontenttype": "application/json",
+            "knativeerrorcode": "500",
+        },
+        {"unreadable": True},
+    )
+
+
+async def _publish(bootstrap: str, topic: str, event: CloudEvent) -> None:
+    producer = AIOKafkaProducer(bootstrap_servers=bootstrap, acks="all")
+    await producer.start()
+    try:
+        key, value, headers = to_record(event)
+        await producer.send_and_wait(topic, value, key=key, headers=headers)
+    finally:
+        await producer.stop()
+
+
+def test_each_function_process_and_the_dispatcher_serve_prometheus_metrics(stack: Stack) -> None:
+    health = (
+        "fte_http_requests_total",
+        frozenset({("route", "/api/v1/health"), ("method", "GET"), ("status", "200")}),
+    )
+    ops_before = _samples(f"{stack.urls['ops']}/metrics")
+    assert httpx.get(f"{stack.gateway_url}/api/v1/health", timeout=10).status_code == 200
+    assert _samples(f"{stack.urls['ops']}/metrics")[health] == ops_before.get(health, 0) + 1
+
+    handled = (
+        "fte_events_total",
+        frozenset({("type", catalog.MESSAGE_RECEIVED), ("outcome", "handled")}),
+    )
+    delivered = (
+        "fte_dispatcher_deliveries_total",
+        frozenset({("route", "dead-letter-source"), ("outcome", "delivered")}),
+    )
+    dead_letter = f"{stack.urls['dead-letter']}/metrics"
+    asyncio.run(_publish(stack.bootstrap, catalog.TOPIC_DLQ, _dead_letter_of_nothing()))
+    _wait_until(
+        lambda: _samples(dead_letter).get(handled, 0) == 1, "the dead-letter function to count it"
+    )
+    _wait_until(
+        lambda: _samples(stack.dispatcher_metrics_url).get(delivered, 0) == 1,
+        "the dispatcher to count its delivery",
+    )
+    lag = ("fte_dispatcher_lag_records", frozenset({("route", "dead-letter-source")}))
+    assert _samples(stack.dispatcher_metrics_url)[lag] >= 0

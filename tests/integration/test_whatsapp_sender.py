@@ -19,6 +19,7 @@ from shared.channels.whatsapp import deliver_whatsapp_reply
 from shared.channels.whatsapp_status import STATUS_PATH
 from shared.config import get_settings
 from shared.db import get_pool, outbox, processed_events, whatsapp_parts
+from shared.metrics import ESCALATIONS
 from tests.whatsapp_fixtures import CUSTOMER, WhatsApp, post_signed, wait_until
 
 pytestmark = pytest.mark.knowledge_base
@@ -190,11 +191,14 @@ async def test_outside_the_window_with_no_template_the_ticket_goes_to_a_person(
 ) -> None:
     event = await _reply_to(whatsapp)
     await _window_lapsed(db)
+    escalations = ESCALATIONS.labels("whatsapp_window_closed", "whatsapp")
+    before = escalations._value.get()
     assert await deliver_whatsapp_reply(event) is True
     assert whatsapp.twilio.sent() == []
     assert await _delivery(db, event) == ("failed", "whatsapp_window_closed")
     ticket = await db.fetchrow("SELECT status, escalation_reason FROM tickets")
     assert tuple(ticket) == ("escalated", "whatsapp_window_closed")
+    assert escalations._value.get() == before + 1  # in fte_escalations_total
 
 
 async def test_outside_the_window_the_template_reopens_the_conversation(
