@@ -37,6 +37,8 @@ WHERE c.role = 'customer' AND c.created_at >= $1 AND NOT EXISTS (
     WHERE r.in_reply_to = c.id AND r.direction = 'outbound' AND r.delivered_at IS NOT NULL)
 """
 
+_TURNS = "SELECT coalesce(array_agg(latency_ms), '{}') FROM agent_metrics WHERE created_at >= $1"
+
 
 @dataclass(frozen=True)
 class Replies:
@@ -50,6 +52,8 @@ class Replies:
     p50_ms: float
     p95_ms: float
     max_ms: float
+    turn_p50_ms: float  # the agent's turn (agent_metrics.latency_ms): no model time to speak
+    turn_p95_ms: float  # of with the offline model, which does no I/O
     webhook: Answered
 
     @property
@@ -94,6 +98,7 @@ async def _run(
         stopped = await _now(conn)
         await _wait_answered(conn, started, drain_timeout)
         rows = await conn.fetch(_REPLY_TIMES, started, stopped)
+        turns = [float(t) for t in await conn.fetchval(_TURNS, started)]
     finally:
         await conn.close()
     times = [float(r["ms"]) for r in rows if r["ms"] is not None]
@@ -109,6 +114,8 @@ async def _run(
         p50_ms=percentile(times, 50) if times else float("nan"),
         p95_ms=percentile(times, 95) if times else float("nan"),
         max_ms=max(times) if times else float("nan"),
+        turn_p50_ms=percentile(turns, 50) if turns else float("nan"),
+        turn_p95_ms=percentile(turns, 95) if turns else float("nan"),
         webhook=webhook,
     )
 

@@ -22,7 +22,7 @@ import httpx
 from benchmarks.load import Answered, offer
 from shared.channels.gmail_push import WEBHOOK_PATH as GMAIL_PATH
 from shared.devstack.ports import free_port, wait_for_port
-from shared.devstack.processes import spawn
+from shared.devstack.processes import Child, spawn
 from shared.devstack.stack import REPO, Stack
 from shared.devstack.standins.launch import WEBHOOK_PATH as WHATSAPP_PATH
 from shared.devstack.standins.launch import read_twilio_account
@@ -33,7 +33,7 @@ Step = Callable[[str], None]
 
 
 @contextmanager
-def bare_function(log_dir: Path) -> Iterator[str]:
+def bare_function(log_dir: Path) -> Iterator[tuple[str, Child]]:
     """The baseline: a functions-framework function that only answers, on its own port."""
     port = free_port()
     child = spawn(
@@ -54,7 +54,7 @@ def bare_function(log_dir: Path) -> Iterator[str]:
     )
     try:
         wait_for_port(port, 60, child.alive)
-        yield f"http://127.0.0.1:{port}/"
+        yield f"http://127.0.0.1:{port}/", child
     finally:
         child.stop()
 
