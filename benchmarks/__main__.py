@@ -50,6 +50,7 @@ class Plan:
     drain_timeout: float
     search_sizes: tuple[int, ...]
     search_queries: int
+    cold_functions: tuple[str, ...] | None  # None: every function
     webhook_rate: int  # the rate of the headline webhook figures
     reply_rate: int  # the rate of the headline reply figure
 
@@ -58,12 +59,43 @@ class Plan:
         return webhook + len(self.reply_rates) + self.sustain_steps + functions + 2 + 3
 
 
-FULL = Plan("full", (50, 100, 200), 8, (10, 20, 50), 10, 50, 3, 60, 90, (10_000, 100_000), 200, 100, 20)
-QUICK = Plan("quick", (20,), 1, (5,), 1, 5, 1, 2, 30, (1_000,), 10, 20, 5)
+FULL = Plan(
+    mode="full",
+    webhook_rates=(50, 100, 200),
+    webhook_seconds=8,
+    reply_rates=(10, 20, 50),
+    reply_seconds=10,
+    sustain_first=50,
+    sustain_steps=3,
+    sustain_seconds=60,
+    drain_timeout=90,
+    search_sizes=(10_000, 100_000),
+    search_queries=200,
+    cold_functions=None,
+    webhook_rate=100,
+    reply_rate=20,
+)
+QUICK = Plan(
+    mode="quick",
+    webhook_rates=(20,),
+    webhook_seconds=1,
+    reply_rates=(5,),
+    reply_seconds=1,
+    sustain_first=5,
+    sustain_steps=1,
+    sustain_seconds=2,
+    drain_timeout=30,
+    search_sizes=(1_000,),
+    search_queries=10,
+    cold_functions=("intake-web-form",),
+    webhook_rate=20,
+    reply_rate=5,
+)
 
 
 def run(plan: Plan, out: Path, progress: Progress) -> dict[str, Any]:
-    task = progress.add_task("starting", total=plan.steps(13))
+    functions = len(plan.cold_functions or range(13))
+    task = progress.add_task("starting", total=plan.steps(functions))
 
     def step(text: str) -> None:
         progress.update(task, description=text, advance=1)
@@ -75,20 +107,24 @@ def run(plan: Plan, out: Path, progress: Progress) -> dict[str, Any]:
     figures: dict[str, Any] = {"mode": plan.mode}
     if plan.mode == "full":
         step("webhooks: starting the intakes' stack")
-        with temporary_stack(functions=webhooks.INTAKE_STACK, env=UNLIMITED_AGENT, log=log) as stack:
+        with temporary_stack(
+            functions=webhooks.INTAKE_STACK, env=UNLIMITED_AGENT, log=log
+        ) as stack:
             figures["webhooks"] = _webhooks(stack, plan, step)
     step("replies: starting the whole stack")
     with temporary_stack(env=UNLIMITED_AGENT, log=log) as stack:
         if plan.mode != "full":
             figures["webhooks"] = _webhooks(stack, plan, step)
         figures |= _replies(stack, plan, step)
-        measured, first_reply = cold.measure(stack, step)
+        measured, first_reply = cold.measure(stack, step, plan.cold_functions)
         figures["cold"] = [asdict(m) for m in measured]
         figures["agent_first_reply_ms"] = first_reply
         with webhooks.bare_function(stack.log_dir) as (url, child):
             figures["bare_cold_start_ms"] = cold.first_answer_ms(child, url, 60)
-    figures["search"] = [asdict(s) for s in search.measure(plan.search_sizes, plan.search_queries, step)]
-    progress.update(task, description="done", completed=plan.steps(13))
+    figures["search"] = [
+        asdict(s) for s in search.measure(plan.search_sizes, plan.search_queries, step)
+    ]
+    progress.update(task, description="done", completed=plan.steps(functions))
     figures |= {
         "webhook_rate": plan.webhook_rate,
         "reply_rate": plan.reply_rate,
@@ -111,9 +147,16 @@ def _replies(stack: Stack, plan: Plan, step: replies.Step) -> dict[str, Any]:
     at_rates = []
     for rate in plan.reply_rates:
         step(f"replies at {rate} msgs/s")
-        at_rates.append(replies.at_rate(stack, rate, plan.reply_seconds, plan.drain_timeout, f"r{rate}"))
+        at_rates.append(
+            replies.at_rate(stack, rate, plan.reply_seconds, plan.drain_timeout, f"r{rate}")
+        )
     best, runs = replies.highest_sustained(
-        stack, plan.sustain_first, plan.sustain_steps, plan.sustain_seconds, plan.drain_timeout, step
+        stack,
+        plan.sustain_first,
+        plan.sustain_steps,
+        plan.sustain_seconds,
+        plan.drain_timeout,
+        step,
     )
     return {
         "replies": [asdict(r) for r in at_rates],

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import asyncio
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
 import asyncpg
@@ -85,11 +85,16 @@ async def _first_reply_ms(stack: Stack, started: float, timeout: float) -> float
     raise TimeoutError(f"no reply within {timeout}s of the agent runner's restart")
 
 
-def measure(stack: Stack, step: Step, timeout: float = 60) -> tuple[list[Started], float]:
-    """Every function's cold start and memory; and the agent runner's restart → first reply."""
+def measure(
+    stack: Stack, step: Step, names: Sequence[str] | None = None, timeout: float = 60
+) -> tuple[list[Started], float]:
+    """Each function's cold start and memory (``names``, or all); and, when the agent runner is
+    one of them, its restart → first reply."""
     results = []
     first_reply_ms = float("nan")
     for name, url in stack.urls.items():
+        if names is not None and name not in names:
+            continue
         step(f"cold start: {name}")
         child = stack.child(name)
         memory = rss_mb(child)

@@ -75,9 +75,7 @@ async def _wait_answered(conn: asyncpg.Connection, since: datetime, timeout: flo
         await asyncio.sleep(0.2)
 
 
-async def _run(
-    stack: Stack, rate: int, seconds: float, drain_timeout: float, tag: str
-) -> Replies:
+async def _run(stack: Stack, rate: int, seconds: float, drain_timeout: float, tag: str) -> Replies:
     """Offer ``rate`` forms a second; stop early once the backlog passes the lag bound, so a
     rate the system cannot take leaves it a bounded amount of work to catch up on."""
     conn = await asyncpg.connect(stack.database_url)

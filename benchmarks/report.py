@@ -107,8 +107,19 @@ def print_tables(figures: dict[str, Any], console: Console) -> None:
         console.print(table)
 
 
+def finite(value: Any) -> Any:
+    """``value`` with every NaN (a figure not measured) as None, so the JSON stays JSON."""
+    if isinstance(value, float) and math.isnan(value):
+        return None
+    if isinstance(value, dict):
+        return {k: finite(v) for k, v in value.items()}
+    if isinstance(value, list | tuple):
+        return [finite(v) for v in value]
+    return value
+
+
 def write_json(figures: dict[str, Any], path: Path) -> None:
-    path.write_text(json.dumps(figures, indent=2, default=str) + "\n")
+    path.write_text(json.dumps(finite(figures), indent=2, default=str) + "\n")
 
 
 def write_chart(figures: dict[str, Any], path: Path) -> None:
@@ -119,7 +130,7 @@ def write_chart(figures: dict[str, Any], path: Path) -> None:
 
     fig, ((hooks, replies), (search, cold)) = plt.subplots(2, 2, figsize=(13, 9))
     for name, runs in figures["webhooks"].items():
-        style = "k--" if "baseline" in name else "o-"
+        style = "ks--" if "baseline" in name else "o-"
         hooks.plot([r["rate"] for r in runs], [r["p99_ms"] for r in runs], style, label=name)
     hooks.set(title="Webhook p99 (open loop)", xlabel="requests/s", ylabel="ms", yscale="log")
     hooks.legend(fontsize=7)
@@ -144,7 +155,9 @@ def write_chart(figures: dict[str, Any], path: Path) -> None:
 
     names = [r["name"] for r in figures["cold"]]
     cold.barh(names, [r["cold_start_ms"] for r in figures["cold"]], label="cold start ms")
-    cold.axvline(figures["bare_cold_start_ms"], color="black", linestyle="--", label="bare function")
+    cold.axvline(
+        figures["bare_cold_start_ms"], color="black", linestyle="--", label="bare function"
+    )
     cold.axvline(1500, color="grey", linestyle=":", label="target (1.5 s)")
     cold.set(title="Cold start (to first HTTP answer)", xlabel="ms")
     cold.tick_params(axis="y", labelsize=7)
@@ -165,24 +178,26 @@ def headline(figures: dict[str, Any]) -> dict[str, Any]:
     target = figures["webhook_rate"]
     replies = [r for r in figures["replies"] if r["rate"] == figures["reply_rate"]]
     largest = max(figures["search"], key=lambda r: r["passages"])
-    return {
-        "bare_p99_ms": at("bare function (baseline)", target, "p99_ms"),
-        "webhook_p99_ms": at("web form", target, "p99_ms"),
-        "webhook_gateway_p99_ms": at("web form via dev gateway", target, "p99_ms"),
-        "email_push_p99_ms": at("email push (Gmail)", target, "p99_ms"),
-        "whatsapp_p99_ms": at("WhatsApp webhook (Twilio)", target, "p99_ms"),
-        "reply_p95_ms": replies[0]["p95_ms"] if replies else None,
-        "sustained_msgs_per_s": figures["sustained_msgs_per_s"],
-        "lost": sum(r["lost"] for r in figures["replies"] + figures["sustained_runs"]),
-        "search_p95_ms_100k": largest["with_embedding_p95_ms"],
-        "search_passages": largest["passages"],
-        "recall_at_10": largest["recall_at_10"],
-        "cold_start_ms": {r["name"]: round(r["cold_start_ms"], 1) for r in figures["cold"]},
-        "agent_first_reply_ms": figures["agent_first_reply_ms"],
-        "rss_mb": {r["name"]: round(r["rss_mb"], 1) for r in figures["cold"]},
-        "mode": figures["mode"],
-        "webhook_rate": target,
-        "reply_rate": figures["reply_rate"],
-        "json": figures["json_path"],
-        "png": figures["png_path"],
-    }
+    return finite(
+        {
+            "bare_p99_ms": at("bare function (baseline)", target, "p99_ms"),
+            "webhook_p99_ms": at("web form", target, "p99_ms"),
+            "webhook_gateway_p99_ms": at("web form via dev gateway", target, "p99_ms"),
+            "email_push_p99_ms": at("email push (Gmail)", target, "p99_ms"),
+            "whatsapp_p99_ms": at("WhatsApp webhook (Twilio)", target, "p99_ms"),
+            "reply_p95_ms": replies[0]["p95_ms"] if replies else None,
+            "sustained_msgs_per_s": figures["sustained_msgs_per_s"],
+            "lost": sum(r["lost"] for r in figures["replies"] + figures["sustained_runs"]),
+            "search_p95_ms_100k": largest["with_embedding_p95_ms"],
+            "search_passages": largest["passages"],
+            "recall_at_10": largest["recall_at_10"],
+            "cold_start_ms": {r["name"]: round(r["cold_start_ms"], 1) for r in figures["cold"]},
+            "agent_first_reply_ms": figures["agent_first_reply_ms"],
+            "rss_mb": {r["name"]: round(r["rss_mb"], 1) for r in figures["cold"]},
+            "mode": figures["mode"],
+            "webhook_rate": target,
+            "reply_rate": figures["reply_rate"],
+            "json": figures["json_path"],
+            "png": figures["png_path"],
+        }
+    )

@@ -65,6 +65,14 @@ def warm_up() -> None:
     embed_query("warm up")
 
 
+def warm_up_in_background() -> threading.Thread:
+    """Start loading the model now, in a daemon thread, so a process's first request waits
+    for what is left of the load rather than for all of it (the load is ~5 s of CPU)."""
+    thread = threading.Thread(target=warm_up, name="embedding-warm-up", daemon=True)
+    thread.start()
+    return thread
+
+
 def embed_query(text: str) -> list[float]:
     """The unit-length 384-dim embedding of one query."""
     return embed_passages([text])[0]
