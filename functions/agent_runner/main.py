@@ -7,9 +7,9 @@ from functions_framework.aio import cloud_event
 
 from shared.agent.runner import handle_message
 from shared.consumer import consume
-from shared.kb.embeddings import warm_up_in_background
+from shared.kb.embeddings import warm_up_in_each_worker
 
-warm_up_in_background()  # the model loads while the first event is on its way
+warm_up_in_each_worker()  # the worker loads the model while the first event is on its way
 
 
 @cloud_event

@@ -66,11 +66,19 @@ def warm_up() -> None:
 
 
 def warm_up_in_background() -> threading.Thread:
-    """Start loading the model now, in a daemon thread, so a process's first request waits
-    for what is left of the load rather than for all of it (the load is ~5 s of CPU)."""
-    thread = threading.Thread(target=warm_up, name="embedding-warm-up", daemon=True)
+    """Start loading the model now, in a thread, so a process's first request waits for what
+    is left of the load rather than for all of it (the load is ~5 s of CPU). Not a daemon: a
+    process stopped meanwhile waits for it, as torch aborts when torn down mid-run."""
+    thread = threading.Thread(target=warm_up, name="embedding-warm-up")
     thread.start()
     return thread
+
+
+def warm_up_in_each_worker() -> None:
+    """Load the model in every process forked from this one (gunicorn's workers: the arbiter
+    imports the function, then forks), right after the fork. Never in the importing process:
+    a thread loading there would be copied into the worker as the lock it held, and nothing."""
+    os.register_at_fork(after_in_child=warm_up_in_background)
 
 
 def embed_query(text: str) -> list[float]:
