@@ -25,7 +25,6 @@ from shared.agent.model_choice import OFFLINE_MODEL_NAME
 from shared.kb.passages import TITLE_SEPARATOR
 
 
-
 @dataclass
 class _Transcript:
     """What happened so far in this run, read from the input items."""

@@ -26,7 +26,9 @@ def hash_password(password: str) -> str:
 
 def verify(password_hash: str | None, password: str) -> bool:
     try:
-        return _HASHER.verify(password_hash or _dummy_hash(), password) and password_hash is not None
+        return (
+            _HASHER.verify(password_hash or _dummy_hash(), password) and password_hash is not None
+        )
     except (VerificationError, InvalidHashError):
         return False
 
