@@ -62,7 +62,7 @@ class Plan:
 FULL = Plan(
     mode="full",
     webhook_rates=(50, 100, 200),
-    webhook_seconds=8,
+    webhook_seconds=6,
     reply_rates=(10, 20, 50),
     reply_seconds=10,
     sustain_first=50,
@@ -70,7 +70,7 @@ FULL = Plan(
     sustain_seconds=60,
     drain_timeout=90,
     search_sizes=(10_000, 100_000),
-    search_queries=200,
+    search_queries=100,
     cold_functions=None,
     webhook_rate=100,
     reply_rate=20,

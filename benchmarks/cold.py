@@ -43,6 +43,16 @@ def rss_mb(child: Child) -> float:
         return float("nan")
 
 
+def cpu_seconds(child: Child) -> float:
+    """CPU time (user + system) the child and everything it spawned have used so far."""
+    try:
+        root = psutil.Process(child.process.pid)
+        processes = [root, *root.children(recursive=True)]
+        return sum(p.cpu_times().user + p.cpu_times().system for p in processes)
+    except psutil.NoSuchProcess:
+        return float("nan")
+
+
 def first_answer_ms(child: Child, url: str, timeout: float) -> float:
     """Restart ``child`` and wait for any HTTP answer from it; milliseconds from the start."""
     child.restart()

@@ -16,6 +16,7 @@ from datetime import datetime
 
 import asyncpg
 
+from benchmarks.cold import cpu_seconds
 from benchmarks.load import Answered, offer
 from benchmarks.stats import percentile
 from shared.devstack.stack import Stack
@@ -54,6 +55,7 @@ class Replies:
     max_ms: float
     turn_p50_ms: float  # the agent's turn (agent_metrics.latency_ms): no model time to speak
     turn_p95_ms: float  # of with the offline model, which does no I/O
+    agent_cpu_ms_per_message: float  # the agent runner's CPU time over the run, per reply
     webhook: Answered
 
     @property
@@ -79,6 +81,7 @@ async def _run(stack: Stack, rate: int, seconds: float, drain_timeout: float, ta
     """Offer ``rate`` forms a second; stop early once the backlog passes the lag bound, so a
     rate the system cannot take leaves it a bounded amount of work to catch up on."""
     conn = await asyncpg.connect(stack.database_url)
+    cpu_before = cpu_seconds(stack.child("agent-runner"))
     try:
         started = await _now(conn)
         url = stack.urls["intake-web-form"] + FORM_PATH
@@ -99,6 +102,7 @@ async def _run(stack: Stack, rate: int, seconds: float, drain_timeout: float, ta
         turns = [float(t) for t in await conn.fetchval(_TURNS, started)]
     finally:
         await conn.close()
+    agent_cpu = cpu_seconds(stack.child("agent-runner")) - cpu_before
     times = [float(r["ms"]) for r in rows if r["ms"] is not None]
     accepted = webhook.sent - webhook.failed
     return Replies(
@@ -114,6 +118,7 @@ async def _run(stack: Stack, rate: int, seconds: float, drain_timeout: float, ta
         max_ms=max(times) if times else float("nan"),
         turn_p50_ms=percentile(turns, 50) if turns else float("nan"),
         turn_p95_ms=percentile(turns, 95) if turns else float("nan"),
+        agent_cpu_ms_per_message=agent_cpu * 1000 / len(turns) if turns else float("nan"),
         webhook=webhook,
     )
 

@@ -85,7 +85,7 @@ def tables(figures: dict[str, Any]) -> list[Table]:
     out.append(cold)
 
     agent = Table(title="The agent's own time per message (offline model), ms")
-    for column in ("what", "msgs/s", "p50", "p95"):
+    for column in ("what", "msgs/s", "turn p50", "turn p95", "CPU ms / msg"):
         agent.add_column(column, justify="left" if column == "what" else "right")
     for run in figures["replies"]:
         agent.add_row(
@@ -93,6 +93,7 @@ def tables(figures: dict[str, Any]) -> list[Table]:
             str(run["rate"]),
             _ms(run["turn_p50_ms"]),
             _ms(run["turn_p95_ms"]),
+            _ms(run["agent_cpu_ms_per_message"]),
         )
     out.append(agent)
     return out
@@ -193,6 +194,7 @@ def headline(figures: dict[str, Any]) -> dict[str, Any]:
             "recall_at_10": largest["recall_at_10"],
             "cold_start_ms": {r["name"]: round(r["cold_start_ms"], 1) for r in figures["cold"]},
             "agent_first_reply_ms": figures["agent_first_reply_ms"],
+            "agent_cpu_ms_per_message": figures["replies"][0]["agent_cpu_ms_per_message"],
             "rss_mb": {r["name"]: round(r["rss_mb"], 1) for r in figures["cold"]},
             "mode": figures["mode"],
             "webhook_rate": target,
