@@ -11,16 +11,12 @@ from __future__ import annotations
 
 import argparse
 import sys
-import tempfile
 import time
-from pathlib import Path
 
 import httpx
 
-from benchmarks.intake_latency import percentile, time_to_reply
-from shared.devstack.ports import free_port
-from shared.devstack.stack import Stack
-from shared.throttle import unthrottled
+from benchmarks.intake_latency import UNLIMITED_AGENT, percentile, time_to_reply
+from shared.devstack.temporary import temporary_stack
 
 
 def time_to_email_answer(
@@ -56,25 +52,16 @@ def main() -> None:
     parser.add_argument("--mails", type=int, default=30)
     args = parser.parse_args()
 
-    with tempfile.TemporaryDirectory(prefix="fte-bench-email-") as tmp:
-        stack = Stack(
-            data_dir=Path(tmp),
-            port=free_port(),
-            durable_broker=False,
-            env=unthrottled() | {"AGENT_RUNS_PER_MINUTE": "0"},
-            log=lambda m: print(m, file=sys.stderr),
-        )
-        stack.start()
-        try:
-            with httpx.Client(timeout=30) as client:
-                print("warming up both paths…", file=sys.stderr)
-                time_to_reply(client, stack.gateway_url, 5)
-                time_to_email_answer(client, stack.google_url, 5)
-                print(f"measuring {args.mails} of each, one at a time…", file=sys.stderr)
-                web = time_to_reply(client, stack.gateway_url, args.mails)
-                email = time_to_email_answer(client, stack.google_url, args.mails)
-        finally:
-            stack.stop()
+    with (
+        temporary_stack(env=UNLIMITED_AGENT, prefix="fte-bench-email-") as stack,
+        httpx.Client(timeout=30) as client,
+    ):
+        print("warming up both paths…", file=sys.stderr)
+        time_to_reply(client, stack.gateway_url, 5)
+        time_to_email_answer(client, stack.google_url, 5)
+        print(f"measuring {args.mails} of each, one at a time…", file=sys.stderr)
+        web = time_to_reply(client, stack.gateway_url, args.mails)
+        email = time_to_email_answer(client, stack.google_url, args.mails)
 
     print(line("web form: post → reply visible", web))
     print(line("email: mail in inbox → answer sent", email))

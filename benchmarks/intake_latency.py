@@ -12,7 +12,6 @@ from __future__ import annotations
 import argparse
 import asyncio
 import sys
-import tempfile
 import time
 from pathlib import Path
 
@@ -21,9 +20,10 @@ import httpx
 
 from shared.devstack.ports import free_port, wait_for_port
 from shared.devstack.processes import spawn
-from shared.devstack.stack import REPO, Stack
-from shared.throttle import unthrottled
+from shared.devstack.stack import REPO
+from shared.devstack.temporary import temporary_stack
 
+UNLIMITED_AGENT = {"AGENT_RUNS_PER_MINUTE": "0"}  # the load is one address; raw agent speed
 FORM = {"name": "Bench", "subject": "Reset password", "message": "How do I reset my password?"}
 
 
@@ -124,31 +124,20 @@ def main() -> None:
     )
     args = parser.parse_args()
 
-    with tempfile.TemporaryDirectory(prefix="fte-bench-") as tmp:
-        stack = Stack(
-            data_dir=Path(tmp),
-            port=free_port(),
-            durable_broker=not args.memory_broker,
-            env=unthrottled() | {"AGENT_RUNS_PER_MINUTE": "0"},  # one address; raw agent speed
-            log=lambda m: print(m, file=sys.stderr),
-        )
-        stack.start()
-        try:
-            base = stack.gateway_url
-            with httpx.Client(timeout=30) as client:
-                time_to_reply(client, base, 5)  # warm up pools, models and consumer groups
-                replies = time_to_reply(client, base, args.replies)
-                direct = time_posts(
-                    client, f"{stack.urls['intake-web-form']}/api/v1/support/form", args.posts
-                )
-                gateway = time_posts(client, f"{base}/api/v1/support/form", args.posts)
-                posted_at = time.perf_counter()
-                backlog = asyncio.run(unanswered(stack.database_url))
-                drained = wait_until_answered(stack.database_url, timeout=300)
-                drain_seconds = time.perf_counter() - posted_at
-            baseline = bare_baseline(Path(tmp) / "logs", args.posts)
-        finally:
-            stack.stop()
+    with temporary_stack(durable_broker=not args.memory_broker, env=UNLIMITED_AGENT) as stack:
+        base = stack.gateway_url
+        with httpx.Client(timeout=30) as client:
+            time_to_reply(client, base, 5)  # warm up pools, models and consumer groups
+            replies = time_to_reply(client, base, args.replies)
+            direct = time_posts(
+                client, f"{stack.urls['intake-web-form']}/api/v1/support/form", args.posts
+            )
+            gateway = time_posts(client, f"{base}/api/v1/support/form", args.posts)
+            posted_at = time.perf_counter()
+            backlog = asyncio.run(unanswered(stack.database_url))
+            drained = wait_until_answered(stack.database_url, timeout=300)
+            drain_seconds = time.perf_counter() - posted_at
+        baseline = bare_baseline(stack.log_dir, args.posts)
     print("\nsequential requests, one client, loopback (ms)")
     print(summary("baseline: bare function, 202", baseline))
     print(summary("intake-web-form, direct", direct))

@@ -9,16 +9,13 @@ from __future__ import annotations
 import argparse
 import subprocess
 import sys
-import tempfile
 import time
-from pathlib import Path
 
 import httpx
 
-from benchmarks.intake_latency import percentile
-from shared.devstack.ports import free_port
-from shared.devstack.stack import REPO, Stack
-from shared.throttle import unthrottled
+from benchmarks.intake_latency import UNLIMITED_AGENT, percentile
+from shared.devstack.stack import REPO
+from shared.devstack.temporary import temporary_stack
 
 PASSWORD = "benchmark password, long enough"
 ESCALATING = {"name": "Bench", "subject": "Refund", "message": "I want a refund for last month."}
@@ -72,44 +69,33 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--rounds", type=int, default=20)
     args = parser.parse_args()
-    with tempfile.TemporaryDirectory(prefix="fte-bench-staff-") as tmp:
-        stack = Stack(
-            data_dir=Path(tmp),
-            port=free_port(),
-            durable_broker=False,
-            env=unthrottled() | {"AGENT_RUNS_PER_MINUTE": "0"},
-            log=lambda m: print(m, file=sys.stderr),
+    with temporary_stack(env=UNLIMITED_AGENT, prefix="fte-bench-staff-") as stack:
+        subprocess.run(
+            [
+                *(
+                    sys.executable,
+                    "-m",
+                    "shared.cli",
+                    "staff",
+                    "add",
+                    "bench@northwind.example",
+                ),
+                *("--name", "Bench", "--password-stdin", "--database-url", stack.database_url),
+            ],
+            input=PASSWORD + "\n",
+            text=True,
+            check=True,
+            cwd=REPO,
+            capture_output=True,
         )
-        stack.start()
-        try:
-            subprocess.run(
-                [
-                    *(
-                        sys.executable,
-                        "-m",
-                        "shared.cli",
-                        "staff",
-                        "add",
-                        "bench@northwind.example",
-                    ),
-                    *("--name", "Bench", "--password-stdin", "--database-url", stack.database_url),
-                ],
-                input=PASSWORD + "\n",
-                text=True,
-                check=True,
-                cwd=REPO,
-                capture_output=True,
-            )
-            with httpx.Client(timeout=30) as client:
-                receipts = [
-                    _escalated_ticket(client, stack.gateway_url, n) for n in range(args.rounds + 2)
-                ]
-            print(f"measuring {args.rounds} sign-in → answer delivered rounds…", file=sys.stderr)
-            for receipt in receipts[:2]:  # warm up
-                _answer_round(stack.gateway_url, receipt)
-            times = [_answer_round(stack.gateway_url, r) for r in receipts[2:]]
-        finally:
-            stack.stop()
+        with httpx.Client(timeout=30) as client:
+            receipts = [
+                _escalated_ticket(client, stack.gateway_url, n) for n in range(args.rounds + 2)
+            ]
+        print(f"measuring {args.rounds} sign-in → answer delivered rounds…", file=sys.stderr)
+        for receipt in receipts[:2]:  # warm up
+            _answer_round(stack.gateway_url, receipt)
+        times = [_answer_round(stack.gateway_url, r) for r in receipts[2:]]
     print(
         f"staff: sign in → answer delivered   n={len(times)}  p50={percentile(times, 50):.1f} ms  "
         f"p95={percentile(times, 95):.1f} ms  max={max(times):.1f} ms"

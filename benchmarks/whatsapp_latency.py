@@ -13,18 +13,15 @@ from __future__ import annotations
 import argparse
 import asyncio
 import sys
-import tempfile
 import time
-from pathlib import Path
 
 import asyncpg
 import httpx
 
-from benchmarks.intake_latency import percentile
-from shared.devstack.ports import free_port
+from benchmarks.intake_latency import UNLIMITED_AGENT, percentile
 from shared.devstack.stack import Stack
 from shared.devstack.standins.launch import read_twilio_account
-from shared.throttle import unthrottled
+from shared.devstack.temporary import temporary_stack
 
 QUESTION = "How do I reset my password?"
 
@@ -80,20 +77,9 @@ def main() -> None:
     parser.add_argument("--messages", type=int, default=30)
     parser.add_argument("--memory-broker", action="store_true", help="broker log in memory")
     args = parser.parse_args()
-    with tempfile.TemporaryDirectory(prefix="fte-bench-") as tmp:
-        stack = Stack(
-            data_dir=Path(tmp),
-            port=free_port(),
-            durable_broker=not args.memory_broker,
-            env=unthrottled() | {"AGENT_RUNS_PER_MINUTE": "0"},
-            log=lambda m: print(m, file=sys.stderr),
-        )
-        stack.start()
-        try:
-            measure(stack, 5, first=9000)  # warm up pools, the model and the consumer groups
-            webhook, first_part = measure(stack, args.messages)
-        finally:
-            stack.stop()
+    with temporary_stack(durable_broker=not args.memory_broker, env=UNLIMITED_AGENT) as stack:
+        measure(stack, 5, first=9000)  # warm up pools, the model and the consumer groups
+        webhook, first_part = measure(stack, args.messages)
     print("\nsequential WhatsApp messages, one at a time, loopback (ms)")
     print(line("Twilio's webhook answered (empty TwiML)", webhook))
     print(line("webhook → first reply part sent", first_part))

@@ -6,7 +6,7 @@ import asyncio
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
-from shared.agent.models import configured_model_name
+from shared.agent.model_choice import configured_model_name
 from shared.config import Settings, get_settings
 from shared.consumer_lag import consumer_lag
 from shared.db import get_pool, gmail_mailboxes

@@ -7,7 +7,10 @@ from functions_framework.aio import cloud_event
 
 from shared.agent.runner import handle_message
 from shared.consumer import consume
+from shared.kb.embeddings import warm_up_in_each_worker
 from shared.observed import observed_event
+
+warm_up_in_each_worker()  # the worker loads the model while the first event is on its way
 
 
 @cloud_event

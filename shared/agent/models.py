@@ -17,10 +17,5 @@ def select_model(settings: Settings) -> Model:
     return OfflineModel()
 
 
-def configured_model_name(settings: Settings) -> str:
-    """The name ``select_model`` would run under, without building a client (for health)."""
-    return settings.openai_model if settings.openai_api_key else OfflineModel.name
-
-
 def model_name(model: Model) -> str:
     return str(getattr(model, "name", None) or getattr(model, "model", type(model).__name__))

@@ -21,9 +21,8 @@ from openai.types.responses import (
 )
 
 from shared.agent.handover import handover_message
+from shared.agent.model_choice import OFFLINE_MODEL_NAME
 from shared.kb.passages import TITLE_SEPARATOR
-
-OFFLINE_MODEL_NAME = "offline-deterministic-v1"
 
 
 @dataclass

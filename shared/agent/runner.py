@@ -26,6 +26,7 @@ from shared.agent.timing import ModelTiming
 from shared.config import get_settings
 from shared.db import agent_capacity, agent_metrics, get_pool, processed_events, tickets
 from shared.db.processed_events import ANSWER
+from shared.kb import embeddings
 from shared.metrics import escalations_committed
 from shared.relay import publish_committed
 
@@ -76,6 +77,8 @@ async def handle_message(event: CloudEvent) -> Outcome:
         log.info("event %s: ticket %s is with staff", event_id, message.ticket_number)
         return Outcome(duplicate=False, ticket_number=message.ticket_number, with_staff=True)
     await _wait_for_capacity(pool)
+    if not embeddings.is_loaded():  # a fresh process: the load is no part of the model's time
+        await asyncio.to_thread(embeddings.warm_up)
     started = time.perf_counter()
     turn = await start_turn(pool, event_id, message, load_rules().max_kb_searches)
     turn.model_judges_soft_cases = not isinstance(get_model(), OfflineModel)

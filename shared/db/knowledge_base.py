@@ -26,7 +26,8 @@ side took 0.3 ms). The gate is a constant condition, so Postgres skips the scan 
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+from collections.abc import AsyncIterator, Iterable, Sequence
+from contextlib import asynccontextmanager
 from dataclasses import dataclass
 from uuid import UUID
 
@@ -119,6 +120,38 @@ async def nearest_passages(
         limit,
     )
     return [SearchHit(**dict(row)) for row in rows]
+
+
+async def exact_nearest_passages(
+    conn: Connection, query_embedding: Sequence[float], *, limit: int = 10
+) -> list[SearchHit]:
+    """The true nearest passages, by a scan of every vector (no index): what the approximate
+    HNSW search is measured against."""
+    async with conn.transaction():
+        await conn.execute("SET LOCAL enable_indexscan = off")
+        await conn.execute("SET LOCAL enable_bitmapscan = off")
+        return await nearest_passages(conn, query_embedding, limit=limit)
+
+
+@asynccontextmanager
+async def bulk_load(conn: Connection) -> AsyncIterator[None]:
+    """Store many passages at once: the search indexes (HNSW, GIN) are dropped for the load
+    and built again from their own definitions after it, which is several times faster than
+    maintaining them row by row."""
+    rows = await conn.fetch(
+        """SELECT indexname, indexdef FROM pg_indexes
+           WHERE tablename = 'knowledge_base'
+             AND indexname IN ('knowledge_base_embedding', 'knowledge_base_search_text')"""
+    )
+    for row in rows:
+        await conn.execute(f'DROP INDEX "{row["indexname"]}"')
+    try:
+        yield
+    finally:
+        await conn.execute("SET maintenance_work_mem = '1GB'")  # the HNSW graph built in memory
+        for row in rows:
+            await conn.execute(row["indexdef"])
+        await conn.execute("RESET maintenance_work_mem")
 
 
 async def count_passages(conn: Connection) -> int:

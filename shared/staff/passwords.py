@@ -2,14 +2,20 @@
 
 from __future__ import annotations
 
+from functools import cache
+
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
 
 _HASHER = PasswordHasher()
 MIN_LENGTH = 12
 
-#: Verified when the address has no account, so a wrong address costs as long as a wrong password.
-_DUMMY_HASH = _HASHER.hash("no such account: a wrong address costs the same time")
+
+@cache
+def _dummy_hash() -> str:
+    """Verified when the address has no account, so a wrong address costs as long as a wrong
+    password. Made on first use, not at import: one hash is ~0.3 s of a cold start."""
+    return _HASHER.hash("no such account: a wrong address costs the same time")
 
 
 def hash_password(password: str) -> str:
@@ -20,7 +26,9 @@ def hash_password(password: str) -> str:
 
 def verify(password_hash: str | None, password: str) -> bool:
     try:
-        return _HASHER.verify(password_hash or _DUMMY_HASH, password) and password_hash is not None
+        return (
+            _HASHER.verify(password_hash or _dummy_hash(), password) and password_hash is not None
+        )
     except (VerificationError, InvalidHashError):
         return False
 

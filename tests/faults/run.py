@@ -16,20 +16,17 @@ import asyncio
 import json
 import random
 import sys
-import tempfile
 import threading
 import time
 import uuid
 from collections import Counter
-from pathlib import Path
 from typing import Any
 
 import asyncpg
 
 from events.envelope import derived_id
-from shared.devstack.ports import free_port
 from shared.devstack.stack import Stack
-from shared.throttle import unthrottled
+from shared.devstack.temporary import temporary_stack
 from tests.faults.load import Load
 
 FAULTS = (
@@ -47,7 +44,6 @@ FAULTS = (
 SETTINGS = {
     "REDELIVER_AFTER_SECONDS": "20",
     "ESCALATED_FOLLOW_UPS": "agent",
-    **unthrottled(),
 }
 MIN_GAP, MAX_GAP = 2.0, 8.0  # seconds between two faults: never piled up, never far apart
 
@@ -88,25 +84,19 @@ def run_faults(
     rng = random.Random(seed)
     plan = plan_faults(rng, messages)
     started = time.monotonic()
-    with tempfile.TemporaryDirectory(prefix="fte-faults-") as tmp:
-        stack = Stack(
-            data_dir=Path(tmp),
-            port=free_port(),
-            durable_broker=durable_broker,
-            ping_interval=1.0,
-            env=SETTINGS,
-            log=say,
-        )
-        stack.start()
-        try:
-            # Paced so that the load lasts about as long as the faults take to happen.
-            rate = messages / (len(plan) * (MIN_GAP + MAX_GAP) / 2)
-            load = Load(messages, rng, stack.gateway_url, rate=rate)
-            injected = _drive(stack, load, plan, settle_timeout)
-            say(f"load done: {len(load.accepted)} accepted; settling…")
-            counts = _settle_and_count(stack, load, settle_timeout)
-        finally:
-            stack.stop()
+    with temporary_stack(
+        durable_broker=durable_broker,
+        ping_interval=1.0,
+        env=SETTINGS,
+        log=say,
+        prefix="fte-faults-",
+    ) as stack:
+        # Paced so that the load lasts about as long as the faults take to happen.
+        rate = messages / (len(plan) * (MIN_GAP + MAX_GAP) / 2)
+        load = Load(messages, rng, stack.gateway_url, rate=rate)
+        injected = _drive(stack, load, plan, settle_timeout)
+        say(f"load done: {len(load.accepted)} accepted; settling…")
+        counts = _settle_and_count(stack, load, settle_timeout)
     return {
         "seed": seed,
         "messages": messages,
