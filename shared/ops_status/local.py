@@ -2,8 +2,12 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
 from pathlib import Path
 from typing import Any
+
+import httpx
+from prometheus_client.parser import text_string_to_metric_families
 
 from shared.devstack.trying import stack_state
 from shared.ops_status.kafka_progress import route_statuses
@@ -39,11 +43,28 @@ def functions_of(state: dict[str, Any]) -> list[FunctionStatus]:
     ]
 
 
+async def retries(metrics_url: str | None) -> dict[str, int]:
+    """Delivery attempts after the first, per route, from the dispatcher's Prometheus counters."""
+    if not metrics_url:
+        return {}
+    async with httpx.AsyncClient(timeout=5) as client:
+        text = (await client.get(metrics_url)).text
+    return {
+        sample.labels["route"]: int(sample.value)
+        for family in text_string_to_metric_families(text)
+        if family.name == "fte_dispatcher_retries"
+        for sample in family.samples
+        if sample.name == "fte_dispatcher_retries_total"
+    }
+
+
 async def local_status(data_dir: Path) -> Status:
     state = stack_state(data_dir)
     routes = routes_of(state)
     bootstrap = state["bootstrap"]
     statuses, depth = await route_statuses(bootstrap, routes, state.get("dead_letter_topics", []))
+    retried = await retries(state.get("dispatcher_metrics"))
+    statuses = [replace(s, retried=retried.get(s.name, 0)) for s in statuses]
     return Status(
         source=f"local stack ({data_dir}), broker {bootstrap}",
         functions=functions_of(state),

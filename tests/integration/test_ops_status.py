@@ -124,6 +124,7 @@ def test_ops_status_shows_functions_routes_and_a_dead_letter_while_traffic_flows
     assert route(status, "send-web", "Trigger")["lag"] == 0
     assert route(status, "agent-runner", "KafkaSource")["dead_lettered"] == 0
     assert status["dead_letter_depth"][catalog.TOPIC_DLQ] >= 1
+    assert all(isinstance(r["retried"], int) for r in status["routes"])  # the dispatcher's count
 
 
 def test_ops_status_prints_a_table_of_functions_and_routes(stack: Stack) -> None:
