@@ -20,6 +20,7 @@ from shared.config import Settings, get_settings
 from shared.db import (
     get_pool,
     idempotency,
+    ratings,
     staff,
     staff_actions,
     staff_queue,
@@ -123,6 +124,7 @@ async def ticket_view(member: StaffMember, number: str) -> dict[str, Any]:
         "history": history,
         "notes": await ticket_notes.visible_to(pool, ticket.id, member.id),
         "actions": await staff_actions.for_ticket(pool, ticket.id),
+        "ratings": [r.public() for r in await ratings.for_ticket(pool, ticket.id)],
     }
 
 

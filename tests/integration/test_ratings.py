@@ -31,8 +31,8 @@ PASSWORD = "correct horse battery staple"
 PROMPT = "Reply with a number 1 to 5"
 
 
-async def _resolve(number: str) -> httpx.Response:
-    """A person signs in to staff-api and resolves the ticket."""
+async def _staff_api(method: str, path: str) -> httpx.Response:
+    """A person signs in to staff-api and makes this request (with the session's CSRF token)."""
     if await (await get_pool()).fetchval("SELECT count(*) FROM staff") == 0:
         await add_account("ana@northwind.example", "Ana", "agent", PASSWORD)
     async with function_client("staff-api") as api:
@@ -42,7 +42,11 @@ async def _resolve(number: str) -> httpx.Response:
         )
         assert signed_in.status_code == 200, signed_in.text
         csrf = {"x-csrf-token": signed_in.json()["csrf_token"]}
-        return await api.post(f"/api/v1/staff/tickets/{number}/resolve", headers=csrf)
+        return await api.request(method, f"/api/v1/staff{path}", headers=csrf)
+
+
+async def _resolve(number: str) -> httpx.Response:
+    return await _staff_api("POST", f"/tickets/{number}/resolve")
 
 
 async def _rating_request(db: asyncpg.Connection) -> CloudEvent:
@@ -99,6 +103,8 @@ async def test_an_email_customer_is_asked_once_in_their_thread_and_the_link_rate
         )
     assert rated.status_code == 200, rated.text
     assert await _stored(db) == [("email", 5)]
+    seen_by_staff = (await _staff_api("GET", f"/tickets/{number}")).json()["ratings"]
+    assert [(r["channel"], r["score"]) for r in seen_by_staff] == [("email", 5)]
 
 
 async def test_with_no_status_link_to_rate_at_an_email_request_is_not_sent(
