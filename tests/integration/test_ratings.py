@@ -156,6 +156,19 @@ async def test_a_whatsapp_customer_is_asked_once_and_a_digit_reply_is_their_rati
     assert thanks == [f"Thank you for rating {number}: 4 out of 5."]
 
 
+async def test_resolving_again_after_a_reopen_asks_no_second_time(
+    whatsapp: WhatsApp, db: asyncpg.Connection
+) -> None:
+    number = await _whatsapp_ticket(whatsapp, db)
+
+    await _resolve(number)
+    assert (await _staff_api("POST", f"/tickets/{number}/reopen")).status_code == 200
+    await _resolve(number)
+
+    assert await db.fetchval("SELECT count(*) FROM rating_requests") == 1
+    assert await db.fetchval("SELECT count(*) FROM outbox WHERE data->>'rating' = 'request'") == 1
+
+
 async def test_a_digit_after_the_rating_was_given_is_an_ordinary_message(
     whatsapp: WhatsApp, db: asyncpg.Connection
 ) -> None:
