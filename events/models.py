@@ -83,6 +83,11 @@ class ReplyReady(EventData):
     author_staff_id: UUID | None = Field(
         default=None, description="the support team member who wrote it; none: the agent"
     )
+    rating: Literal["request", "thanks"] | None = Field(
+        default=None,
+        description="asks the customer to rate the resolved ticket, or thanks them for it; "
+        "none: an answer",
+    )
 
 
 class TicketEscalated(EventData):

@@ -73,6 +73,8 @@ async def _undelivered_reply(conn: Connection, event: CloudEvent) -> list[Outgoi
     if not await processed_events.claim(conn, sender_of(reply.channel), str(event["id"]), CONSUMER):
         return []  # the sender delivered it after all
     await messages.mark_failed(conn, reply.message_id)
+    if reply.rating is not None:  # a rating request or thanks: no apology, the ticket stays
+        return []
     original = None if reply.apology else await outbox.event(conn, reply.in_reply_to)
     message = _valid(original, MessageReceived) if original is not None else None
     if message is None:  # nothing more we can say on this channel: a person takes over

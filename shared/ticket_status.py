@@ -6,7 +6,7 @@ import re
 from typing import Any
 
 from shared.access import token_matches
-from shared.db import get_pool, messages, tickets
+from shared.db import get_pool, messages, ratings, tickets
 from shared.db.pool import Connection
 
 TICKET_NUMBER = re.compile(r"^TKT-\d{4,}$")
@@ -31,4 +31,7 @@ async def ticket_view(ticket_number: str, token: str | None) -> dict[str, Any] |
         if ticket is None:
             return None
         thread = await messages.for_ticket(conn, ticket.id)
-    return tickets.public_view(ticket, thread)
+        rated = await ratings.for_ticket(conn, ticket.id)
+    view = tickets.public_view(ticket, thread)
+    view["ratings"] = [r.public() for r in rated]  # the status page offers one once resolved
+    return view

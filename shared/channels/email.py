@@ -9,6 +9,7 @@ concurrent duplicate (or the dead-letter function) waiting on the outcome.
 
 from __future__ import annotations
 
+import logging
 from dataclasses import dataclass
 from uuid import UUID
 
@@ -24,8 +25,10 @@ from shared.db import email_messages, get_pool, messages, processed_events, tick
 from shared.db.pool import Queryable
 from shared.intake.email import status_link_token
 from shared.intake.web_form import status_url
+from shared.ratings.wording import rating_url
 
 CONSUMER = sender_of("email")
+log = logging.getLogger(__name__)
 
 
 @dataclass(frozen=True)
@@ -54,7 +57,9 @@ async def send_reply(event_id: str, reply: ReplyReady, mailbox: Gmail, settings:
         return False
     addressing = await _addressing(pool, reply)
     rfc_id = email_reply.reply_message_id(reply.message_id, settings.gmail_address)
-    text = await _with_status_link(pool, reply.parts[0], addressing, settings)
+    text = await _with_status_link(pool, reply, addressing, settings)
+    if text is None:
+        return await _not_worth_sending(event_id, reply)
     raw = email_reply.as_bytes(
         email_reply.build_reply(
             support_address=settings.gmail_address,
@@ -123,12 +128,27 @@ async def _addressing(db: Queryable, reply: ReplyReady) -> Addressing:
 
 
 async def _with_status_link(
-    db: Queryable, text: str, addressing: Addressing, settings: Settings
-) -> str:
-    """The reply, and under it the link to the ticket's status page when this thread opened it."""
+    db: Queryable, reply: ReplyReady, addressing: Addressing, settings: Settings
+) -> str | None:
+    """The reply, and under it the link to the ticket's status page when this thread opened it:
+    for a rating request, the page's rating (None: no link, so no request worth sending)."""
+    text = reply.parts[0]
     token = status_link_token(settings, addressing.thread_id) if addressing.thread_id else None
     ticket = await tickets.get(db, addressing.ticket_id) if addressing.ticket_id else None
     if token is None or ticket is None or ticket.access_token_hash != hash_token(token):
-        return text
-    url = status_url(ticket.ticket_number, token, settings.public_base_url)
-    return f"{text}\n\nYour request is {ticket.ticket_number}; follow it at {url}"
+        return None if reply.rating == "request" else text
+    number, base = ticket.ticket_number, settings.public_base_url
+    if reply.rating == "request":
+        return f"{text}\n\nRate {number}: {rating_url(number, token, 'email', base)}"
+    return f"{text}\n\nYour request is {number}; follow it at {status_url(number, token, base)}"
+
+
+async def _not_worth_sending(event_id: str, reply: ReplyReady) -> bool:
+    """Handled without sending: the message is marked failed, the reply claimed."""
+    pool = await get_pool()
+    async with pool.acquire() as conn, conn.transaction():
+        if not await processed_events.claim(conn, CONSUMER, event_id):
+            return False
+        await messages.mark_failed(conn, reply.message_id)
+    log.info("a rating request on %s not sent: no status link to rate at", reply.ticket_number)
+    return True

@@ -75,8 +75,8 @@ async def _deliver(reply: ReplyReady, event_id: str) -> str | None:
     state = await whatsapp.contact(await get_pool(), reply.customer.phone)
     if state.opted_out:
         return OPTED_OUT
-    if not _within_window(state.last_inbound_at):
-        return await _outside_window(reply, event_id)
+    if not _within_window(state.last_inbound_at):  # a rating request reopens no conversation
+        return WINDOW_CLOSED if reply.rating else await _outside_window(reply, event_id)
     for number, body in enumerate(reply.parts, start=1):
         try:
             await _send_part(reply, event_id, number, body)
@@ -179,7 +179,7 @@ async def _finish(reply: ReplyReady, event_id: str, not_sent: str | None) -> boo
 async def _not_sent(conn: Connection, reply: ReplyReady, reason: str) -> None:
     """The answer did not go out: failed, with why; a closed window with no template escalates."""
     await whatsapp_parts.mark_not_sent(conn, reply.message_id, reason)
-    if reason == WINDOW_CLOSED:
+    if reason == WINDOW_CLOSED and reply.rating is None:  # a resolved ticket stays resolved
         ticket = await tickets.get_by_number(conn, reply.ticket_number)
         if ticket is not None:
             await tickets.set_status(conn, ticket.id, "escalated", WINDOW_CLOSED)

@@ -3,7 +3,9 @@
 A message joins the customer's open ticket (on any channel) that moved within
 ``WHATSAPP_FOLLOW_UP_HOURS``, else it opens a new one; the customer is recognised by phone
 across channels. Twilio's opt-out words stop every send to the number until an opt-in word;
-neither opens a ticket.
+neither opens a ticket. A reply that is just a digit from 1 to 5, while the customer's most
+recent ticket is resolved and awaits their WhatsApp rating, is that rating (thanked for), not a
+new message.
 """
 
 from __future__ import annotations
@@ -22,7 +24,9 @@ from shared.db.pool import Connection
 from shared.http_api import BadRequest
 from shared.identity import WHATSAPP_PREFIX, InvalidIdentifier, normalize_phone
 from shared.intake.accept import Accepted, Contact, accept_follow_up, accept_new_ticket
-from shared.relay import publish_committed
+from shared.ratings.receiving import rate_by_whatsapp
+from shared.ratings.wording import score_in_reply
+from shared.relay import Outgoing, keep, publish_committed
 from shared.text import clean_text
 
 SOURCE = catalog.source_of("intake-whatsapp")
@@ -36,7 +40,7 @@ MAX_MEDIA = 10
 ATTACHMENT_ONLY = "(sent an attachment with no text)"
 _SID = re.compile(r"^[A-Z]{2}[0-9a-fA-F]{32}$")
 
-Outcome = Literal["accepted", "duplicate", "opted_out", "opted_in"]
+Outcome = Literal["accepted", "duplicate", "opted_out", "opted_in", "rated"]
 
 
 @dataclass(frozen=True)
@@ -106,10 +110,24 @@ async def receive_whatsapp(incoming: IncomingWhatsApp) -> Outcome:
         if incoming.keyword is not None:
             await whatsapp.set_opted_out(conn, incoming.phone, incoming.keyword == "opt_out")
             return "opted_out" if incoming.keyword == "opt_out" else "opted_in"
-        accepted = await _accept(conn, incoming)
-        await whatsapp.link_inbound(conn, incoming.message_sid, accepted.message_id)
-    await publish_committed([accepted.outgoing])
-    return "accepted"
+        thanks = await _rating(conn, incoming)
+        if thanks is None:
+            accepted = await _accept(conn, incoming)
+            await whatsapp.link_inbound(conn, incoming.message_sid, accepted.message_id)
+            thanks_or_message = [accepted.outgoing]
+        else:
+            await keep(conn, thanks)
+            thanks_or_message = thanks
+    await publish_committed(thanks_or_message)
+    return "accepted" if thanks is None else "rated"
+
+
+async def _rating(conn: Connection, incoming: IncomingWhatsApp) -> list[Outgoing] | None:
+    """A digit 1 to 5 answering our rating question: stored, and thanks planned; else None."""
+    score = score_in_reply(incoming.body)
+    if score is None or incoming.attachments:
+        return None
+    return await rate_by_whatsapp(conn, incoming.phone, score)
 
 
 async def _accept(conn: Connection, incoming: IncomingWhatsApp) -> Accepted:

@@ -9,7 +9,6 @@ on the channel the customer last wrote on, so it goes out through the same sende
 from __future__ import annotations
 
 import hashlib
-import uuid
 from datetime import UTC, datetime
 from typing import Any
 from uuid import UUID
@@ -17,17 +16,11 @@ from uuid import UUID
 import asyncpg
 
 from events import catalog
-from events.envelope import new_event
-from events.models import Customer, ReplyReady
-from shared.agent.formatting import format_reply
-from shared.channels import sender_of
 from shared.config import Settings, get_settings
 from shared.db import (
-    channel_configs,
-    customers,
     get_pool,
     idempotency,
-    messages,
+    ratings,
     staff,
     staff_actions,
     staff_queue,
@@ -37,10 +30,12 @@ from shared.db import (
 from shared.db.pool import Connection
 from shared.db.staff import StaffMember
 from shared.db.tickets import Ticket
+from shared.ratings.asking import ask_for_rating
 from shared.relay import Outgoing, keep, publish_committed
 from shared.staff.errors import StaffRefused
 from shared.staff.sla import clocks
 from shared.text import clean_text
+from shared.ticket_replies import plan_reply
 
 SOURCE = catalog.source_of("staff-api")
 VIEWS = ("waiting", "mine", "all")
@@ -129,6 +124,7 @@ async def ticket_view(member: StaffMember, number: str) -> dict[str, Any]:
         "history": history,
         "notes": await ticket_notes.visible_to(pool, ticket.id, member.id),
         "actions": await staff_actions.for_ticket(pool, ticket.id),
+        "ratings": [r.public() for r in await ratings.for_ticket(pool, ticket.id)],
     }
 
 
@@ -178,43 +174,9 @@ async def _plan_answer(
     answered = await staff_queue.latest_inbound(conn, ticket.id)
     if answered is None or ticket.customer_id is None:
         raise StaffRefused(409, f"{ticket.ticket_number} has no customer message to answer")
-    channel = answered["channel"]
-    profile = await customers.profile(conn, ticket.customer_id)
-    customer = Customer(
-        id=ticket.customer_id, name=profile.name, email=profile.email, phone=profile.phone
+    return await plan_reply(
+        conn, ticket, answered, text, source=SOURCE, role="staff", author_staff_id=member.id
     )
-    limit = await channel_configs.max_response_length(conn, channel)
-    parts = format_reply(channel, text, customer_name=profile.name, limit=limit)
-    event_id = str(uuid.uuid4())
-    message_id = uuid.uuid5(uuid.NAMESPACE_URL, f"{event_id}/message")
-    await messages.record(
-        conn,
-        conversation_id=answered["conversation_id"],
-        ticket_id=ticket.id,
-        channel=channel,
-        direction="outbound",
-        role="staff",
-        content="\n\n".join(parts),
-        event_id=event_id,
-        delivery_status="pending",
-        message_id=message_id,
-        in_reply_to=answered["id"],
-        author_staff_id=member.id,
-    )
-    reply = ReplyReady(
-        channel=channel,
-        ticket_number=ticket.ticket_number,
-        message_id=message_id,
-        customer=customer,
-        parts=parts,
-        subject=ticket.subject,
-        in_reply_to=answered["event_id"] or event_id,
-        author_staff_id=member.id,
-    )
-    event = new_event(
-        reply, source=SOURCE, partitionkey=customer.key, channel=channel, event_id=event_id
-    )
-    return Outgoing(catalog.TOPIC_OUTGOING, event, awaits=sender_of(channel)), message_id
 
 
 async def add_note(member: StaffMember, number: str, body: str, private: bool) -> dict[str, str]:
@@ -247,12 +209,17 @@ async def set_resolved(member: StaffMember, number: str, resolved: bool) -> dict
     async with pool.acquire() as conn, conn.transaction():
         ticket = await _ticket(conn, number)
         _may_change(member, ticket, await _assignee(conn, ticket))
+        asking: list[Outgoing] = []
         if resolved:
             await staff_queue.resolve(conn, ticket.id)
+            if (question := await ask_for_rating(conn, ticket)) is not None:
+                asking.append(question)
+                await keep(conn, asking)
         else:
             await staff_queue.reopen(conn, ticket.id)
         action = "resolved" if resolved else "reopened"
         await staff_actions.record(conn, member.id, ticket.id, action)
+    await publish_committed(asking)
     return await _fresh_item(number)
 
 

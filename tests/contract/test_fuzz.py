@@ -139,7 +139,7 @@ async def test_the_form_endpoint_answers_any_bytes_with_a_4xx(
 
 @FUZZ
 @given(number=texts, token=texts, body=json_values)
-async def test_follow_ups_and_ticket_lookups_answer_any_number_and_token_with_a_4xx(
+async def test_follow_ups_lookups_and_ratings_answer_any_number_and_token_with_a_4xx(
     app_env: str, number: str, token: str, body: Any
 ) -> None:
     path, query = f"/api/v1/tickets/{_in_url(number)}", f"?token={_in_url(token)}"
@@ -151,8 +151,14 @@ async def test_follow_ups_and_ticket_lookups_answer_any_number_and_token_with_a_
         )
     async with function_client("ticket-status") as status:
         looked_up = await status.get(path + query)
+        rated = await status.post(
+            f"{path}/rating{query}",
+            content=_body(body),
+            headers={"content-type": "application/json"},
+        )
     _no_5xx(posted)
     _no_5xx(looked_up)
+    _no_5xx(rated)
 
 
 @FUZZ
@@ -163,6 +169,7 @@ async def test_every_http_function_answers_any_method_without_a_5xx(
     for service, path in (
         ("intake-web-form", "/api/v1/support/form"),
         ("ticket-status", "/api/v1/tickets/TKT-0001"),
+        ("ticket-status", "/api/v1/tickets/TKT-0001/rating"),
         ("ops", "/api/v1/health"),
         ("intake-whatsapp", "/api/v1/webhooks/whatsapp"),
     ):

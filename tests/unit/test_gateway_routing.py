@@ -26,6 +26,8 @@ RULES = load().routes
     [
         ("POST", "/api/v1/support/form", "intake-web-form"),
         ("GET", "/api/v1/tickets/TKT-0001", "ticket-status"),
+        ("POST", "/api/v1/tickets/TKT-0001/rating", "ticket-status"),
+        ("POST", "/api/v1/tickets/TKT-0001/messages", "intake-web-form"),
         ("GET", "/api/v1/health", "ops"),
     ],
 )

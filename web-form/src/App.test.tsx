@@ -2,7 +2,7 @@ import { act, render, screen } from '@testing-library/react';
 import userEvent from '@testing-library/user-event';
 import { describe, expect, it } from 'vitest';
 import { App } from './App';
-import { hrefFor, parseRoute, withTokenInFragment } from './routing';
+import { hrefFor, parseRoute, ratingChannelOf, withTokenInFragment } from './routing';
 import { callAuthorization, callUrl, jsonResponse, stubFetch } from './test/helpers';
 
 const ANSWERED = {
@@ -45,6 +45,19 @@ describe('routing', () => {
     );
     expect(hrefFor({ view: 'form' }, location)).toBe('/help/?lang=en');
     expect(hrefFor({ view: 'lookup', ticket: '', token: '' }, { pathname: '/', search: '' })).toBe('/?view=status');
+  });
+});
+
+describe('the rating link of our email', () => {
+  it('says the rating comes from the email only when the link says so', () => {
+    expect(ratingChannelOf('?ticket=TKT-0001&rate=email')).toBe('email');
+    expect(ratingChannelOf('?ticket=TKT-0001')).toBe('web_form');
+    expect(ratingChannelOf('?ticket=TKT-0001&rate=whatsapp')).toBe('web_form');
+  });
+
+  it('opens the status page, the rate parameter not taken for a host page parameter', () => {
+    expect(parseRoute('?ticket=TKT-0001&rate=email', '#token=abc')).toEqual({ view: 'status', ticket: 'TKT-0001', token: 'abc' });
+    expect(hrefFor({ view: 'form' }, { pathname: '/', search: '?rate=email&lang=en' })).toBe('/?lang=en');
   });
 });
 

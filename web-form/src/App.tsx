@@ -5,7 +5,7 @@ import { StatusChecker } from './components/StatusChecker';
 import { SupportForm } from './components/SupportForm';
 import { TicketLookup } from './components/TicketLookup';
 import { COMPANY_NAME } from './labels';
-import { hrefFor, useRoute } from './routing';
+import { hrefFor, ratingChannelOf, useRoute } from './routing';
 
 export interface AppProps {
   apiBase?: string;
@@ -37,6 +37,7 @@ export function App({ apiBase = DEFAULT_API_BASE, pollIntervalMs, embedded = fal
         ticketNumber={route.ticket}
         token={route.token}
         apiBase={apiBase}
+        ratingChannel={ratingChannelOf(window.location.search)}
         {...(pollIntervalMs !== undefined ? { pollIntervalMs } : {})}
       />
     );

@@ -6,6 +6,7 @@ import {
   NETWORK_ERROR_MESSAGE,
   NetworkError,
   postFollowUp,
+  postRating,
   submitForm,
   tokenFromStatusUrl,
   type SupportFormPayload,
@@ -154,5 +155,34 @@ describe('api client', () => {
   it('extracts the token from a status URL', () => {
     expect(tokenFromStatusUrl('/api/v1/tickets/TKT-1?token=abc%2Bd')).toBe('abc+d');
     expect(tokenFromStatusUrl('/api/v1/tickets/TKT-1')).toBeNull();
+  });
+
+  it('posts a rating with the token and returns the stored one', async () => {
+    const fetch = stubFetch(() =>
+      Promise.resolve(jsonResponse(200, { rating: { channel: 'email', score: 5, rated_at: '2025-03-03T09:00:00Z' } })),
+    );
+    await expect(postRating('TKT-0001', 't', 5, 'email')).resolves.toEqual({
+      channel: 'email',
+      score: 5,
+      rated_at: '2025-03-03T09:00:00Z',
+    });
+    expect(callUrl(fetch, 0)).toBe('/api/v1/tickets/TKT-0001/rating');
+    expect(callAuthorization(fetch, 0)).toBe('Bearer t');
+    expect(callJson(fetch, 0)).toEqual({ score: 5, channel: 'email' });
+  });
+
+  it("reads a ticket's ratings, dropping malformed ones", async () => {
+    stubFetch(() =>
+      Promise.resolve(
+        jsonResponse(200, {
+          ticket_number: 'TKT-0001',
+          status: 'resolved',
+          messages: [],
+          ratings: [{ channel: 'web_form', score: 4, rated_at: 'x' }, { channel: 'email' }, 'nonsense'],
+        }),
+      ),
+    );
+    const ticket = await getTicket('TKT-0001', 't');
+    expect(ticket.ratings).toEqual([{ channel: 'web_form', score: 4, rated_at: 'x' }]);
   });
 });

@@ -57,6 +57,17 @@ export interface Ticket {
   updated_at: string;
   escalation_reason: string | null;
   messages: TicketMessage[];
+  /** The customer's ratings once resolved, one per channel (optional: an older server has none). */
+  ratings?: TicketRating[];
+}
+
+/** Where a rating was given: the status page itself, or the link in our email. */
+export type RatingChannel = 'web_form' | 'email';
+
+export interface TicketRating {
+  channel: string;
+  score: number;
+  rated_at: string;
 }
 
 export interface FollowUpResult {
@@ -272,7 +283,29 @@ export async function getTicket(
     messages: rawMessages
       .map(normaliseMessage)
       .filter((message): message is TicketMessage => message !== null),
+    ratings: (Array.isArray(data.ratings) ? data.ratings : [])
+      .map(normaliseRating)
+      .filter((rating): rating is TicketRating => rating !== null),
   };
+}
+
+function normaliseRating(raw: unknown): TicketRating | null {
+  if (!isRecord(raw) || typeof raw.score !== 'number' || typeof raw.channel !== 'string') return null;
+  return { channel: raw.channel, score: raw.score, rated_at: str(raw.rated_at) };
+}
+
+/** POST /api/v1/tickets/{ticket_number}/rating with `Authorization: Bearer <token>`: rates a resolved ticket 1–5. */
+export async function postRating(
+  ticketNumber: string,
+  token: string,
+  score: number,
+  channel: RatingChannel,
+  options: RequestOptions = {},
+): Promise<TicketRating> {
+  const data = await request('POST', ticketPath(ticketNumber, '/rating'), options, { score, channel }, token);
+  const rating = isRecord(data) ? normaliseRating(data.rating) : null;
+  if (rating === null) throw unexpected();
+  return rating;
 }
 
 /** POST /api/v1/tickets/{ticket_number}/messages with `Authorization: Bearer <token>` — adds a customer reply (HTTP 202). */

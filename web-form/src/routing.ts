@@ -6,6 +6,7 @@
  *   ?view=status                       → ticket lookup form (number + access token)
  *   ?ticket=TKT-0001#token=…           → status of that ticket (StatusChecker)
  *   ?ticket=TKT-0001 (no token)        → lookup form, ticket number pre-filled
+ *   ?ticket=TKT-0001&rate=email#token=… → the same status page, from our email's rating link
  *
  * The access token lives in the URL fragment, which browsers never send to a
  * server nor put in a Referer: no access log or third party sees it. An old
@@ -14,13 +15,14 @@
  * page are left untouched.
  */
 import { useEffect, useState } from 'react';
+import type { RatingChannel } from './api';
 
 export type Route =
   | { view: 'form' }
   | { view: 'lookup'; ticket: string; token: string }
   | { view: 'status'; ticket: string; token: string };
 
-const APP_PARAMS = ['view', 'ticket', 'token'] as const;
+const APP_PARAMS = ['view', 'ticket', 'token', 'rate'] as const;
 
 type Where = Pick<Location, 'pathname' | 'search' | 'hash'>;
 
@@ -37,6 +39,11 @@ export function parseRoute(search: string, hash = ''): Route {
     return { view: 'lookup', ticket, token };
   }
   return { view: 'form' };
+}
+
+/** Where the customer came to rate from: our email's link says `rate=email`; else the page itself. */
+export function ratingChannelOf(search: string): RatingChannel {
+  return new URLSearchParams(search).get('rate') === 'email' ? 'email' : 'web_form';
 }
 
 /** A same-document href for a route, keeping the host page's own query parameters. */

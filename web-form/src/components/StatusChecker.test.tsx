@@ -479,4 +479,50 @@ describe('StatusChecker', () => {
       expect(screen.getByRole('alert')).toHaveTextContent(NOT_FOUND_MESSAGE);
     });
   });
+
+  describe('rating a resolved ticket', () => {
+    const STAFF_REPLY: TicketMessage = { ...AGENT_REPLY, id: 5, role: 'staff' };
+
+    it('offers the 1–5 rating once the ticket is resolved, and not before', async () => {
+      serve([answered()]);
+      const { unmount } = render(<StatusChecker ticketNumber="TKT-0001" token="t" />);
+      await settle();
+      expect(screen.queryByRole('group', { name: 'How did we do?' })).not.toBeInTheDocument();
+      unmount();
+
+      serve([ticket({ status: 'resolved', messages: [CUSTOMER_FIRST, STAFF_REPLY] })]);
+      render(<StatusChecker ticketNumber="TKT-0001" token="t" />);
+      await settle();
+      expect(screen.getByRole('group', { name: 'How did we do?' })).toBeInTheDocument();
+      expect(screen.getAllByRole('radio')).toHaveLength(5);
+    });
+
+    it("shows the rating already given on this page's channel", async () => {
+      const ratings = [
+        { channel: 'email', score: 2, rated_at: '2025-03-03T09:00:00Z' },
+        { channel: 'web_form', score: 5, rated_at: '2025-03-03T09:01:00Z' },
+      ];
+      serve([ticket({ status: 'resolved', ratings })]);
+      render(<StatusChecker ticketNumber="TKT-0001" token="t" ratingChannel="email" />);
+      await settle();
+      expect(screen.getByRole('radio', { name: '2 Fair' })).toBeChecked();
+      expect(screen.getByTestId('rating')).toHaveAttribute('data-channel', 'email');
+    });
+
+    it('sends the rating for the channel the page was opened from', async () => {
+      const fetch = serve([ticket({ status: 'resolved' })], () =>
+        Promise.resolve(jsonResponse(200, { rating: { channel: 'email', score: 4, rated_at: '2025-03-03T09:00:00Z' } })),
+      );
+      const user = userEvent.setup({ advanceTimers: vi.advanceTimersByTime });
+      render(<StatusChecker ticketNumber="TKT-0001" token="t" ratingChannel="email" />);
+      await settle();
+      await user.click(screen.getByRole('radio', { name: '4 Very good' }));
+      await user.click(screen.getByRole('button', { name: 'Send rating' }));
+      await settle();
+      const post = fetch.mock.calls.findIndex(([, init]) => init?.method === 'POST');
+      expect(callUrl(fetch, post)).toBe('/api/v1/tickets/TKT-0001/rating');
+      expect(callJson(fetch, post)).toEqual({ score: 4, channel: 'email' });
+      expect(screen.getByTestId('rating-saved')).toHaveTextContent('4 out of 5');
+    });
+  });
 });

@@ -7,6 +7,7 @@ import {
   NetworkError,
   getTicket,
   postFollowUp,
+  type RatingChannel,
   type Ticket,
 } from '../api';
 import { categoryLabel, formatDateTime, priorityLabel, statusInfo } from '../labels';
@@ -24,6 +25,7 @@ import { FOLLOW_UP_FIELDS, followUpRules, initialValues } from '../validation';
 import { AppLink } from './AppLink';
 import { ConversationThread, type ThreadMessage } from './ConversationThread';
 import { FormField } from './FormField';
+import { RatingControl } from './RatingControl';
 import { SubmitButton } from './SubmitButton';
 
 export const NOT_FOUND_MESSAGE =
@@ -64,6 +66,8 @@ export interface StatusCheckerProps {
   apiBase?: string;
   /** Time between refreshes while a reply is awaited. */
   pollIntervalMs?: number;
+  /** Where a rating given here comes from: this page, or our email's rating link. */
+  ratingChannel?: RatingChannel;
 }
 
 export function StatusChecker({
@@ -71,6 +75,7 @@ export function StatusChecker({
   token,
   apiBase = DEFAULT_API_BASE,
   pollIntervalMs = 3000,
+  ratingChannel = 'web_form',
 }: StatusCheckerProps) {
   const idPrefix = useId();
   const [ticket, setTicket] = useState<Ticket | null>(null);
@@ -259,6 +264,16 @@ export function StatusChecker({
               Check for updates
             </button>
           </p>
+        ) : null}
+
+        {current.status === 'resolved' ? (
+          <RatingControl
+            apiBase={apiBase}
+            ticketNumber={current.ticket_number}
+            token={token}
+            channel={ratingChannel}
+            given={current.ratings?.find((rating) => rating.channel === ratingChannel) ?? null}
+          />
         ) : null}
 
         <FollowUpForm apiBase={apiBase} ticketNumber={current.ticket_number} token={token} onSent={handleReplySent} />

@@ -61,6 +61,24 @@ describe('a ticket', () => {
     expect(messages[3]).toHaveTextContent('Delivered on WhatsApp');
   });
 
+  it('shows the customer’s rating of a resolved ticket, on each channel they gave one', async () => {
+    server.tickets = [item({ status: 'resolved' })];
+    server.ratings['TKT-0001'] = [{ channel: 'email', score: 4, rated_at: '2025-03-03T09:00:00Z' }];
+    await openTicket();
+    expect(screen.getByTestId('ratings')).toHaveTextContent('4 of 5 (Email)');
+  });
+
+  it('says a resolved ticket is not rated yet, and shows no rating on an open one', async () => {
+    server.tickets = [item({ status: 'resolved' })];
+    const { unmount } = await openTicket();
+    expect(screen.getByTestId('ratings')).toHaveTextContent('Not rated yet');
+    unmount();
+
+    server.tickets = [item()];
+    await openTicket();
+    expect(screen.queryByTestId('ratings')).not.toBeInTheDocument();
+  });
+
   it('says so when the ticket does not exist', async () => {
     server.tickets = [];
     await openTicket();

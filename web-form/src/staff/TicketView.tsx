@@ -263,6 +263,16 @@ export function TicketView({ ticketNumber, session, pollIntervalMs, onSignedOut 
           <dt>Assigned to</dt>
           <dd data-testid="assignee">{ticket.assigned_to ? ticket.assigned_to.name : 'Nobody'}</dd>
         </div>
+        {resolved || detail.ratings.length > 0 ? (
+          <div>
+            <dt>Customer’s rating</dt>
+            <dd data-testid="ratings">
+              {detail.ratings.length === 0
+                ? 'Not rated yet'
+                : detail.ratings.map((given) => `${given.score} of 5 (${channelLabel(given.channel)})`).join(', ')}
+            </dd>
+          </div>
+        ) : null}
       </dl>
 
       {ticket.escalation_reason ? (

@@ -92,11 +92,19 @@ export interface StaffAction {
   created_at: string;
 }
 
+/** The customer's rating of a resolved ticket, on one channel. */
+export interface CustomerRating {
+  channel: string;
+  score: number;
+  rated_at: string;
+}
+
 export interface TicketDetail {
   ticket: QueueItem;
   history: HistoryMessage[];
   notes: Note[];
   actions: StaffAction[];
+  ratings: CustomerRating[];
 }
 
 const BASE = '/api/v1/staff';
@@ -231,6 +239,11 @@ function historyMessage(raw: unknown): HistoryMessage | null {
   };
 }
 
+function rating(raw: unknown): CustomerRating | null {
+  if (!isRecord(raw) || typeof raw.score !== 'number' || typeof raw.channel !== 'string') return null;
+  return { channel: raw.channel, score: raw.score, rated_at: str(raw.rated_at) };
+}
+
 function note(raw: unknown): Note | null {
   if (!isRecord(raw) || typeof raw.body !== 'string') return null;
   return {
@@ -298,6 +311,7 @@ export async function getTicketDetail(number: string, signal?: AbortSignal): Pro
     history: list(data.history, historyMessage),
     notes: list(data.notes, note),
     actions: list(data.actions, action),
+    ratings: list(data.ratings, rating),
   };
 }
 

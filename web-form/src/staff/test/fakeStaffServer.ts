@@ -3,7 +3,7 @@
  * cookie it tracks itself, the CSRF check on every state change, 401 without a session.
  * Tests change its state (`tickets`, `history`, …) and read what was asked (`requests`).
  */
-import type { HistoryMessage, Note, QueueItem, StaffAction, StaffMember } from '../staffApi';
+import type { CustomerRating, HistoryMessage, Note, QueueItem, StaffAction, StaffMember } from '../staffApi';
 import { jsonResponse, stubFetch, type FetchMock } from '../../test/helpers';
 
 export const ME: StaffMember = { id: 'u-sam', email: 'sam@northwind.example', name: 'Sam Lee', role: 'agent' };
@@ -71,6 +71,7 @@ export class FakeStaffServer {
     ],
   };
   notes: Record<string, Note[]> = {};
+  ratings: Record<string, CustomerRating[]> = {};
   actions: Record<string, StaffAction[]> = {};
   team: StaffMember[] = [ME, COLLEAGUE];
   /** Record a staff answer in the history when it is posted (as the backend does, soon after). */
@@ -130,6 +131,7 @@ export class FakeStaffServer {
         history: this.history[number] ?? [],
         notes: this.notes[number] ?? [],
         actions: log,
+        ratings: this.ratings[number] ?? [],
       });
     }
     const payload = (body ?? {}) as Record<string, unknown>;
