@@ -18,9 +18,7 @@ from pathlib import Path
 import asyncpg
 import httpx
 
-from shared.devstack.ports import free_port, wait_for_port
-from shared.devstack.processes import spawn
-from shared.devstack.stack import REPO
+from benchmarks.webhooks import bare_function
 from shared.devstack.temporary import temporary_stack
 
 UNLIMITED_AGENT = {"AGENT_RUNS_PER_MINUTE": "0"}  # the load is one address; raw agent speed
@@ -90,29 +88,9 @@ def wait_until_answered(database_url: str, timeout: float) -> bool:
 
 
 def bare_baseline(log_dir: Path, n: int) -> list[float]:
-    port = free_port()
-    child = spawn(
-        "bare",
-        [
-            sys.executable,
-            "-m",
-            "functions_framework",
-            "--target=bare",
-            "--source=benchmarks/bare_function.py",
-            "--signature-type=http",
-            "--asgi",
-        ],
-        env={"PORT": str(port), "HOST": "127.0.0.1"},
-        log_dir=log_dir,
-        cwd=REPO,
-    )
-    try:
-        wait_for_port(port, 60, child.alive)
-        with httpx.Client(timeout=30) as client:
-            time_posts(client, f"http://127.0.0.1:{port}/", 20, body={})  # warm up
-            return time_posts(client, f"http://127.0.0.1:{port}/", n, body={})
-    finally:
-        child.stop()
+    with bare_function(log_dir) as (url, _), httpx.Client(timeout=30) as client:
+        time_posts(client, url, 20, body={})  # warm up
+        return time_posts(client, url, n, body={})
 
 
 def main() -> None:
