@@ -22,11 +22,11 @@ LISTEN_FDS_START = 3  # sd_listen_fds(3): passed sockets start at file descripto
 BACKLOG = 1024
 
 
-def listening_socket(host: str = "127.0.0.1") -> socket.socket:
-    """A TCP socket listening on a port the kernel picks."""
+def listening_socket(host: str = "127.0.0.1", port: int = 0) -> socket.socket:
+    """A TCP socket listening on ``port``, or on one the kernel picks."""
     sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
     sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
-    sock.bind((host, 0))
+    sock.bind((host, port))
     sock.listen(BACKLOG)
     return sock
 

@@ -36,9 +36,14 @@ class Scale:
     def name(self) -> str:
         return self.service.name
 
+    port_number: int = 0  # kept: a closed socket no longer says its port
+
+    def __post_init__(self) -> None:
+        self.port_number = int(self.sock.getsockname()[1])
+
     @property
     def port(self) -> int:
-        return int(self.sock.getsockname()[1])
+        return self.port_number
 
     @property
     def url(self) -> str:

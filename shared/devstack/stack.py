@@ -14,7 +14,7 @@ import subprocess
 import sys
 import time
 from collections.abc import Collection
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
@@ -430,6 +430,7 @@ class Stack:
             if child.name == "broker":
                 restart_tansu(child, self.manifests.topics)
             else:
+                self._listen_again(child)
                 child.restart()
             restarted.append(child.name)
         return restarted
@@ -475,8 +476,30 @@ class Stack:
             )
 
     def kill(self, name: str) -> None:
-        """SIGKILL one child (a fault); no restart here: the next :meth:`supervise` brings it back."""
-        self.child(name).kill()
+        """SIGKILL one child (a fault); no restart here: the next :meth:`supervise` brings it back.
+
+        A killed function's socket is closed too, as a lost pod leaves its endpoints: what was
+        waiting for it is reset, and until it is back a delivery is refused and retried, rather
+        than held until the delivery's timeout.
+        """
+        child = self.child(name)
+        if not child.alive():
+            return
+        child.kill()
+        if name in self.scales:
+            self.scales[name].sock.close()
+
+    def _listen_again(self, child: Child) -> None:
+        """Before a function restarts after a kill: its port listens again, handed to it anew."""
+        scale = self.scales.get(child.name)
+        if scale is None or scale.sock.fileno() != -1:
+            return
+        scale.sock = listening_socket(port=scale.port_number)
+        child.spec = replace(
+            child.spec,
+            argv=tuple(activated(function_argv(scale.service), scale.sock)),
+            pass_fds=(scale.sock.fileno(),),
+        )
 
     def restart_broker(self) -> None:
         """Stop the broker and start it again on the same port and storage (S3 or memory)."""

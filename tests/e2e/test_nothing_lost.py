@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import concurrent.futures
 import itertools
+import json
 import re
 import uuid
 from datetime import datetime
@@ -102,18 +103,20 @@ async def _event_id(database_url: str, message_id: str) -> str:
         await conn.close()
 
 
-ATTEMPT = re.compile(
-    r"^(?P<at>\S+ \S+) dispatcher WARNING agent-runner-source: event (?P<id>\S+) "
-    r"attempt (?P<n>\d+) failed"
-)
+ATTEMPT = re.compile(r"^agent-runner-source: event (?P<id>\S+) attempt (?P<n>\d+) failed")
 
 
 def _attempt_times(log: Path, event_id: str) -> list[datetime]:
+    """When the dispatcher logged each failed attempt at ``event_id`` (its log is JSON lines)."""
     times = []
     for line in log.read_text().splitlines():
-        match = ATTEMPT.match(line)
-        if match and match["id"] == event_id:
-            times.append(datetime.strptime(match["at"], "%Y-%m-%d %H:%M:%S,%f"))
+        try:
+            entry = json.loads(line)
+        except ValueError:
+            continue
+        match = ATTEMPT.match(entry.get("message", ""))
+        if entry.get("level") == "WARNING" and match and match["id"] == event_id:
+            times.append(datetime.fromisoformat(entry["time"]))
     return times
 
 
