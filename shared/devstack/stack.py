@@ -46,6 +46,7 @@ DATABASE = "fte"
 KNOWLEDGE_BASE = REPO / "shared" / "context"
 CRASH_WINDOW = 10.0  # seconds: a child that exits sooner after its start has crashed at start…
 CRASH_LIMIT = 3  # …and this many such exits in a row are a crash loop
+REBIND_SECONDS = 10.0  # a killed function's port is free again once its whole group has gone
 STATE_FILE = "stack.json"
 SUPPORT_ADDRESS = "support@northwind.example"
 PUSH_SERVICE_ACCOUNT = "gmail-push@local-project.iam.gserviceaccount.com"
@@ -494,7 +495,15 @@ class Stack:
         scale = self.scales.get(child.name)
         if scale is None or scale.sock.fileno() != -1:
             return
-        scale.sock = listening_socket(port=scale.port_number)
+        deadline = time.monotonic() + REBIND_SECONDS
+        while True:  # the killed group's last process may hold the port a moment longer
+            try:
+                scale.sock = listening_socket(port=scale.port_number)
+                break
+            except OSError as exc:
+                if time.monotonic() > deadline:
+                    raise StackFailure(f"{child.name}: port {scale.port_number}: {exc}") from exc
+                time.sleep(0.05)
         child.spec = replace(
             child.spec,
             argv=tuple(activated(function_argv(scale.service), scale.sock)),
