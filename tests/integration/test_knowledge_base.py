@@ -22,7 +22,7 @@ import pytest
 
 from shared.config import Settings
 from shared.db import knowledge_base as kb_db
-from shared.kb import embeddings
+from shared.kb import embeddings, onnx_export
 from shared.kb.ingest import ingest_directory, markdown_files, read_passages, run_ingest_cli
 from shared.kb.passages import Passage
 
@@ -232,11 +232,72 @@ def test_embeddings_are_unit_length_384_dim_and_closer_for_related_text() -> Non
     assert embeddings.embed_query("I forgot my password") == pytest.approx(also_reset, abs=1e-5)
 
 
+def test_the_onnx_runtime_gives_the_vectors_transformers_gives_padded_or_not() -> None:
+    """The export runs the packaged weights exactly: against ``transformers``' own forward pass
+    and the model's mean pooling, one text alone and a batch padded to its longest text."""
+    import numpy as np
+    import torch
+    from transformers import AutoModel
+
+    texts = [
+        "How do I reset my password?",
+        "x",
+        "I was charged twice for my subscription this month and the invoice shows a plan I never "
+        "chose; can someone look at my account and refund the second charge, please?",
+    ]
+    model = AutoModel.from_pretrained(str(embeddings.model_path()), local_files_only=True).eval()
+    tokenizer = embeddings._load().tokenizer
+    batch = tokenizer.encode_batch(texts)
+    mask = torch.tensor([e.attention_mask for e in batch])
+    with torch.inference_mode():
+        tokens = model(input_ids=torch.tensor([e.ids for e in batch]), attention_mask=mask)[0]
+        weights = mask.unsqueeze(-1).to(tokens.dtype)
+        pooled = (tokens * weights).sum(dim=1) / weights.sum(dim=1)
+        expected = torch.nn.functional.normalize(pooled, dim=1).numpy()
+
+    assert mask.sum(dim=1).tolist()[1] < mask.shape[1]  # the batch is padded
+    together = np.array(embeddings.embed_passages(texts))
+    alone = np.array([embeddings.embed_query(t) for t in texts])
+    assert (together * expected).sum(axis=1).min() > 0.99999
+    assert (alone * expected).sum(axis=1).min() > 0.99999
+
+
+def test_a_process_with_the_export_in_place_never_imports_torch() -> None:
+    embeddings.warm_up()  # the export exists from here on
+    script = """
+import json, sys
+from shared.kb import embeddings, onnx_export
+vector = embeddings.embed_query("Where are my invoices?")
+print(json.dumps({"dims": len(vector), "torch": "torch" in sys.modules,
+                  "transformers": "transformers" in sys.modules}))
+"""
+    done = subprocess.run(
+        [sys.executable, "-c", script], capture_output=True, text=True, timeout=120, check=True
+    )
+    assert json.loads(done.stdout.strip().splitlines()[-1]) == {
+        "dims": 384,
+        "torch": False,
+        "transformers": False,
+    }
+
+
+def test_the_export_is_named_for_what_it_was_made_from(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv(onnx_export.CACHE_ENV, str(tmp_path / "models"))
+    model = embeddings.model_path()
+    first = onnx_export.onnx_path(model)
+    assert first.parent == tmp_path / "models"
+    assert first.name.startswith(onnx_export.NAME) and first.suffix == ".onnx"
+    monkeypatch.setattr(onnx_export, "EXPORT_VERSION", onnx_export.EXPORT_VERSION + "-next")
+    assert onnx_export.onnx_path(model) != first  # a new export is a new file, never a stale one
+
+
 def test_the_model_loads_from_site_packages_offline_and_not_at_import(tmp_path: Path) -> None:
     """A fresh process, no hub cache, no network: importing loads nothing, first use works."""
     script = """
 import os, sys, json
-from shared.kb import embeddings
+from shared.kb import embeddings, onnx_export
 at_import = ["torch" in sys.modules, "transformers" in sys.modules, embeddings.is_loaded()]
 vector = embeddings.embed_query("Where are my invoices?")
 print(json.dumps({"at_import": at_import, "dims": len(vector), "path": str(embeddings.model_path()),
