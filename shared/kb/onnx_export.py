@@ -86,7 +86,10 @@ def _export(model: Path, target: Path) -> None:
             return self.bert(input_ids=input_ids, attention_mask=attention_mask)[0]  # type: ignore[no-any-return]
 
     # A padded batch of two, so that nothing about the mask is traced as a constant.
-    example = (torch.tensor([[101, 7592, 102], [101, 102, 0]]), torch.tensor([[1, 1, 1], [1, 1, 0]]))
+    example = (
+        torch.tensor([[101, 7592, 102], [101, 102, 0]]),
+        torch.tensor([[1, 1, 1], [1, 1, 0]]),
+    )
     axes = {0: "batch", 1: "tokens"}
     with tempfile.NamedTemporaryFile(dir=target.parent, suffix=".onnx", delete=False) as tmp:
         written = Path(tmp.name)
