@@ -1,7 +1,8 @@
 """The outbox relay: publish what was committed, and re-publish what nobody handled in time.
 
 Every producer writes its events to the outbox in the transaction of its effect and then calls
-``publish_committed``; a failed or slow publish is left to ``sweep``, which the outbox-relay
+``publish_committed`` (or, to answer sooner, ``publish_soon``); a failed or slow publish is left
+to ``sweep``, which the outbox-relay
 function runs on every ping. Re-publishing keeps the event id, and every consumer is idempotent
 on it, so publishing twice is always safe; publishing never is what must not happen.
 """
@@ -56,6 +57,32 @@ async def publish_committed(events: Sequence[Outgoing]) -> int:
         except Exception as exc:  # the relay publishes them once more: harmless
             log.warning("outbox not marked published (%s)", type(exc).__name__)
     return len(published)
+
+
+_in_background: set[asyncio.Task[int]] = set()
+
+
+def publish_soon(events: Sequence[Outgoing]) -> None:
+    """``publish_committed`` without waiting for it, for an answer that should go out at the
+    commit (a webhook's 202): the events are safe in the outbox already, and what this process
+    does not get to publish (it stops, the broker is slow) the relay publishes. Tasks start in
+    call order, so one process's events keep the order they were committed in."""
+    if not events:
+        return
+    task = asyncio.get_running_loop().create_task(publish_committed(events))
+    _in_background.add(task)
+    task.add_done_callback(_in_background.discard)
+
+
+def publishing_now() -> int:
+    """How many ``publish_soon`` calls of this process have not finished."""
+    return len(_in_background)
+
+
+async def drain() -> None:
+    """Wait for every publish ``publish_soon`` started (in this process) to finish."""
+    while _in_background:
+        await asyncio.gather(*_in_background, return_exceptions=True)
 
 
 async def _publish_in_order(records: Sequence[tuple[str, CloudEvent]]) -> list[str]:

@@ -21,6 +21,7 @@ from shared.devstack.broker import ensure_topics, start_tansu
 from shared.devstack.postgres import start_postgres, stop_postgres
 from shared.kb.ingest import ingest_directory
 from shared.publisher import close_producer
+from shared.relay import drain
 from shared.throttle import limits, unthrottled
 from tests.google import Google, google_for_tests
 
@@ -111,6 +112,7 @@ async def app_env(
     get_settings.cache_clear()
     limits.cache_clear()
     yield database_url
+    await drain()
     await close_pool()
     await close_producer()
     get_settings.cache_clear()

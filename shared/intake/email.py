@@ -36,7 +36,7 @@ from shared.config import Settings
 from shared.db import email_messages, get_pool, gmail_mailboxes, tickets
 from shared.db.pool import Connection, Queryable
 from shared.intake.accept import Accepted, Contact, accept_follow_up, accept_new_ticket
-from shared.relay import publish_committed
+from shared.relay import publish_soon
 
 SOURCE = catalog.source_of("intake-gmail")
 FETCH_CONCURRENCY = 4
@@ -109,7 +109,7 @@ async def sync_mailbox(notification: Notification, gmail: Gmail, settings: Setti
             if (accepted := await _record(conn, message, settings, synced)) is not None
         ]
         await gmail_mailboxes.advance(conn, settings.gmail_address, synced.history_id)
-    await publish_committed(outgoing)
+    publish_soon(outgoing)
     return synced
 
 

@@ -16,7 +16,7 @@ from shared.db.pool import Connection
 from shared.http_api import BadRequest
 from shared.intake.accept import Accepted, Contact, accept_follow_up, accept_new_ticket
 from shared.intake.web_form import FollowUp, Receipt, SupportForm, status_url
-from shared.relay import publish_committed
+from shared.relay import publish_soon
 from shared.ticket_status import ticket_for_token
 
 SOURCE = catalog.source_of("intake-web-form")
@@ -56,7 +56,7 @@ async def submit_form(form: SupportForm, idempotency_key: str | None = None) -> 
             access_token_hash=hash_token(token),
         )
         receipt = await _remember(conn, retry, _receipt(accepted, token))
-    await publish_committed([accepted.outgoing])
+    publish_soon([accepted.outgoing])
     return receipt
 
 
@@ -76,7 +76,7 @@ async def submit_follow_up(
             conn, source=SOURCE, channel="web_form", ticket=ticket, content=follow_up.message
         )
         receipt = await _remember(conn, retry, _receipt(accepted, token))
-    await publish_committed([accepted.outgoing])
+    publish_soon([accepted.outgoing])
     return receipt
 
 

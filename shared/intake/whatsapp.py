@@ -26,7 +26,7 @@ from shared.identity import WHATSAPP_PREFIX, InvalidIdentifier, normalize_phone
 from shared.intake.accept import Accepted, Contact, accept_follow_up, accept_new_ticket
 from shared.ratings.receiving import rate_by_whatsapp
 from shared.ratings.wording import score_in_reply
-from shared.relay import Outgoing, keep, publish_committed
+from shared.relay import Outgoing, keep, publish_soon
 from shared.text import clean_text
 
 SOURCE = catalog.source_of("intake-whatsapp")
@@ -118,7 +118,7 @@ async def receive_whatsapp(incoming: IncomingWhatsApp) -> Outcome:
         else:
             await keep(conn, thanks)
             thanks_or_message = thanks
-    await publish_committed(thanks_or_message)
+    publish_soon(thanks_or_message)
     return "accepted" if thanks is None else "rated"
 
 
