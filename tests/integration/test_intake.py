@@ -8,13 +8,13 @@ import pytest
 from events import catalog
 from events.envelope import read_event
 from events.models import MessageReceived
+from shared import relay
 from shared.access import hash_token
 from shared.config import get_settings
 from shared.http_api import BadRequest
 from shared.intake.submit import submit_form
 from shared.intake.web_form import SupportForm
 from shared.publisher import close_producer
-from shared import relay
 from shared.relay import drain, sweep
 from shared.ticket_status import ticket_view
 from tests.kafka_reading import end_offsets, read_events
