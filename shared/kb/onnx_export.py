@@ -30,11 +30,10 @@ CACHE_ENV = "FTE_MODEL_CACHE"
 
 
 def cache_dir() -> Path:
-    """``$FTE_MODEL_CACHE``, else the user's cache folder (``$XDG_CACHE_HOME``, ``~/.cache``)."""
+    """``$FTE_MODEL_CACHE`` (the images set it), else ``~/.cache/digital-fte``."""
     if folder := os.environ.get(CACHE_ENV):
         return Path(folder)
-    base = os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache"
-    return Path(base) / "digital-fte"
+    return Path.home() / ".cache" / "digital-fte"
 
 
 def onnx_path(model: Path) -> Path:

@@ -127,6 +127,14 @@ def undelivered_channels(docs: Docs) -> list[str]:
     return found
 
 
+def image_env() -> set[str]:
+    """The variables every image sets itself: the names of the Dockerfile's ``ENV`` lines."""
+    lines = (REPO / "Dockerfile").read_text().splitlines()
+    return {
+        pair.split("=", 1)[0] for line in lines if line.startswith("ENV ") for pair in line.split()[1:]
+    }
+
+
 def _template_keys() -> set[str]:
     return set(yaml.safe_load(SECRETS_TEMPLATE.read_text())["stringData"])
 
@@ -182,7 +190,7 @@ def unprovided_env(docs: Docs) -> list[str]:
     secrets = {"fte-secrets": _template_keys()} | OPERATOR_SECRETS
     for name, service in knative_services(docs).items():
         container = service["spec"]["template"]["spec"]["containers"][0]
-        provided = set()
+        provided = image_env()
         for source in container.get("envFrom", []):
             ref = source.get("configMapRef", {}).get("name")
             if ref not in config_maps:

@@ -59,7 +59,9 @@ def test_every_variable_the_code_reads_is_provided(prod: Any) -> None:
         "DATABASE_URL",
         "KAFKA_BOOTSTRAP_SERVERS",
         "ESCALATION_RULES_PATH",
+        "FTE_MODEL_CACHE",  # where the image keeps the exported model: the image sets it
     }
+    assert "FTE_MODEL_CACHE" in checks.image_env()
     assert checks.unprovided_env(prod) == []
 
 
