@@ -11,6 +11,7 @@ The public HTTPRoute never routes ``/metrics``: Prometheus scrapes the pods.
 from __future__ import annotations
 
 import argparse
+import gc
 import os
 import time
 from collections.abc import Sequence
@@ -75,6 +76,10 @@ def main(argv: Sequence[str] | None = None) -> None:
     parser.add_argument("--asgi", action="store_true", help="as functions-framework's; always ASGI")
     args = parser.parse_args(argv)
     app = create_app(args.target, args.source, args.signature_type)
+    # Everything imported so far lives as long as the process: out of the collector's sight, a
+    # full collection no longer walks it (~70,000 objects, 15 to 40 ms, in the middle of some
+    # request), and the forked workers share those pages instead of copying them.
+    gc.freeze()
     create_server(app, args.debug).run(args.host, args.port)  # type: ignore[no-untyped-call]
 
 
