@@ -131,7 +131,10 @@ def image_env() -> set[str]:
     """The variables every image sets itself: the names of the Dockerfile's ``ENV`` lines."""
     lines = (REPO / "Dockerfile").read_text().splitlines()
     return {
-        pair.split("=", 1)[0] for line in lines if line.startswith("ENV ") for pair in line.split()[1:]
+        pair.split("=", 1)[0]
+        for line in lines
+        if line.startswith("ENV ")
+        for pair in line.split()[1:]
     }
 
 
