@@ -2,9 +2,9 @@
 
 Every producer writes its events to the outbox in the transaction of its effect and then calls
 ``publish_committed`` (or, to answer sooner, ``publish_soon``); a failed or slow publish is left
-to ``sweep``, which the outbox-relay
-function runs on every ping. Re-publishing keeps the event id, and every consumer is idempotent
-on it, so publishing twice is always safe; publishing never is what must not happen.
+to ``sweep``, which the outbox-relay function runs on every ping. Re-publishing keeps the event
+id, and every consumer is idempotent on it, so publishing twice is always safe; publishing
+never is what must not happen.
 """
 
 from __future__ import annotations
